@@ -1,0 +1,1 @@
+"""The ``oncodyn`` command line: a thin skin over the public API (typer + rich)."""
