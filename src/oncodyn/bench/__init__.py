@@ -1,0 +1,1 @@
+"""Benchmarks named in the issues: each writes stable JSON keys (``oncodyn bench ...``)."""

@@ -1,0 +1,57 @@
+"""Maps between a model's bounded parameters and the unconstrained space optimisers work in.
+
+log: p = exp(theta) clipped into [lower, upper]; logit: p = lower + (upper - lower) sigmoid(theta);
+identity: p = theta clipped into [lower, upper] (a projected step).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..models import Model
+
+
+def codes(model: Model) -> np.ndarray:
+    return np.array([{"identity": 0, "log": 1, "logit": 2}[p.transform] for p in model.parameters])
+
+
+def to_unconstrained(model: Model, p: np.ndarray) -> np.ndarray:
+    c, lo, hi = codes(model), model.lower, model.upper
+    p = np.clip(np.asarray(p, float), lo, hi)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tiny = 1e-300
+        th_log = np.log(np.maximum(p, tiny))
+        span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
+        q = np.clip((p - lo) / span, 1e-12, 1 - 1e-12)
+        th_logit = np.log(q) - np.log1p(-q)
+    return np.where(c == 1, th_log, np.where(c == 2, th_logit, p))
+
+
+def to_constrained(model: Model, theta: np.ndarray) -> np.ndarray:
+    c, lo, hi = codes(model), model.lower, model.upper
+    with np.errstate(over="ignore", invalid="ignore"):
+        p_log = np.exp(np.clip(theta, -700, 700))
+        span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
+        p_logit = lo + span / (1.0 + np.exp(-np.clip(theta, -700, 700)))
+    p = np.where(c == 1, p_log, np.where(c == 2, p_logit, theta))
+    return np.clip(p, lo, hi)
+
+
+def jacobian_diag(model: Model, theta: np.ndarray) -> np.ndarray:
+    """d p / d theta for each parameter (the maps are element-wise)."""
+    c, lo, hi = codes(model), model.lower, model.upper
+    span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = np.exp(np.clip(theta, -700, 700))
+        s = 1.0 / (1.0 + np.exp(-np.clip(theta, -700, 700)))
+    return np.where(c == 1, e, np.where(c == 2, span * s * (1 - s), 1.0))
+
+
+def theta_bounds(model: Model) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of the unconstrained parameters (infinite for logit, log(bounds) for log)."""
+    c, lo, hi = codes(model), model.lower, model.upper
+    with np.errstate(divide="ignore"):
+        tlo = np.where(c == 1, np.log(np.maximum(lo, 0.0)), np.where(c == 2, -np.inf, lo))
+        thi = np.where(c == 1, np.log(hi), np.where(c == 2, np.inf, hi))
+    # keep clear of exp overflow
+    return np.maximum(tlo, -700.0), np.minimum(thi, 700.0)

@@ -1,0 +1,276 @@
+"""Individual calibration of any model to any set of series, batched across series.
+
+Recipe (the framework owns it; the user only chooses the model): parameters are mapped to an
+unconstrained scale (log / logit / identity, from each :class:`~oncodyn.models.Parameter`); a
+multi-start stage runs every data-driven start (``oncodyn.inference.starts``) to convergence with a
+Levenberg–Marquardt solver vectorised across all series and starts; the best finite result per
+series is kept. Nothing non-finite is ever reported as success: each series gets a
+:class:`FitStatus` and a message.
+
+Error models (Gaussian residuals on the chosen scale):
+
+* ``additive``: y = f + e, e ~ N(0, s^2) (ordinary least squares);
+* ``proportional``: y = f (1 + e), fitted by iteratively re-weighted (generalised) least squares
+  with weights 1/f from the previous pass (Carroll & Ruppert 1988, *Transformation and Weighting in
+  Regression*, ch. 2);
+* ``combined``: sd = s sqrt(c^2 + f^2) with a fixed additive/proportional ratio ``c`` (data units),
+  also by re-weighting.
+
+Scales: ``linear`` compares the model with the values as given; ``log`` compares log f with log y
+(values <= 0 are floored at ``log_floor``, and the number floored is reported in the message).
+Conversions of the observable (diameter <-> volume) belong to the caller (see
+:func:`oncodyn.inference.fit_frame`).
+
+Information criteria use the Gaussian log-likelihood with the ML variance:
+AIC = 2k - 2 log L, AICc = AIC + 2k(k+1)/(n-k-1), BIC = k log n - 2 log L with k = n_params + 1
+(Burnham & Anderson 2002, *Model Selection and Multimodel Inference*, §2.4, §7.7).
+Standard errors: cov(theta) = s^2 (J^T W J)^-1 with s^2 = RSS/(n - p) (Seber & Wild 1989,
+*Nonlinear Regression*, §2.1), mapped to the natural scale by the delta method.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+
+from ..models import Model, get_model
+from . import _transform as tr
+from ._batch import SeriesBatch
+from ._lm import batched_lm
+from .results import FitResult, FitStatus
+from .starts import initial_guesses
+
+Scale = Literal["linear", "log"]
+ErrorModel = Literal["additive", "proportional", "combined"]
+
+
+def _prediction_fn(model: Model, t: np.ndarray, exposure: Any) -> Any:
+    def predict(theta: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        p = tr.to_constrained(model, theta)
+        u = exposure
+        if exposure is not None and not callable(exposure) and np.ndim(exposure) > 0:
+            u = np.asarray(exposure, float)[rows % len(exposure)]
+        with np.errstate(all="ignore"):
+            if model.closed_form is not None and not callable(u):
+                return np.asarray(model.closed_form(t[rows], p, 0.0 if u is None else u, np), float)
+            return np.asarray(model.predict(t[rows], p, exposure=u, method="ode"), float)
+
+    return predict
+
+
+def fit(
+    model: str | Model,
+    data: SeriesBatch,
+    *,
+    scale: Scale = "linear",
+    error: ErrorModel = "additive",
+    combined_ratio: float | None = None,
+    log_floor: float | None = None,
+    starts: np.ndarray | None = None,
+    fixed: dict[str, float] | None = None,
+    exposure: Any = None,
+    max_iter: int = 200,
+    screen_iter: int = 10,
+    ftol: float = 1e-10,
+    reweight_passes: int = 3,
+) -> FitResult:
+    """Fit ``model`` to every series of ``data`` (a :class:`SeriesBatch`).
+
+    Parameters
+    ----------
+    model : name or Model
+    data : SeriesBatch (see :meth:`SeriesBatch.from_frame` to build one from a long table)
+    scale : "linear" or "log" residual scale.
+    error : "additive", "proportional" or "combined" error model.
+    combined_ratio : c in sd = s sqrt(c^2 + f^2) (data units); default 5% of each series' max.
+    log_floor : values <= 0 are replaced by this on the log scale; default 1% of each series' max.
+    starts : optional natural-scale starts (S, n_series, n_params), replacing the default ones.
+    fixed : parameter values held fixed (not estimated), e.g. ``{"lam": 0.0}``.
+    exposure : model input (constant, per-series array, or callable) for response models.
+    max_iter : iterations (Jacobian evaluations) for the retained start of each series.
+    screen_iter : iterations given to every start before the best one per series is kept
+        (0 runs every start to convergence).
+    ftol : relative loss decrease (and relative step) at which a local run stops.
+    reweight_passes : re-weighting passes for the proportional and combined error models.
+    """
+    model = get_model(model)
+    if scale not in ("linear", "log"):
+        from ..errors import ConfigError
+
+        raise ConfigError(f"scale must be 'linear' or 'log', got {scale!r}")
+    if error not in ("additive", "proportional", "combined"):
+        from ..errors import ConfigError
+
+        raise ConfigError(f"error must be 'additive', 'proportional' or 'combined', got {error!r}")
+    b = len(data)
+    n_par = model.n_params
+    fixed = fixed or {}
+    fixed_idx = np.array([model.index(k) for k in fixed], dtype=int)
+    free = np.setdiff1d(np.arange(n_par), fixed_idx)
+    valid = data.mask & np.isfinite(data.y) & np.isfinite(data.t)
+    n_obs = valid.sum(axis=1)
+    y = np.where(valid, data.y, np.nan)
+    t = np.where(valid, data.t, 0.0)
+    ymax = np.nanmax(np.where(valid, np.abs(y), np.nan), axis=1, initial=0.0)
+    n_floored = np.zeros(b, dtype=int)
+    if scale == "log":
+        floor = (0.01 * ymax if log_floor is None else np.full(b, float(log_floor)))
+        floor = np.where(floor > 0, floor, 1e-12)
+        n_floored = np.sum(valid & (y <= floor[:, None]), axis=1)
+        y_cmp = np.log(np.maximum(y, floor[:, None]))
+    else:
+        y_cmp = y
+    c_ratio = (0.05 * ymax if combined_ratio is None else np.full(b, float(combined_ratio)))
+
+    if starts is None:
+        starts = initial_guesses(model, data)
+    starts = np.asarray(starts, float)
+    if starts.ndim == 2:
+        starts = starts[None]
+    for k, v in fixed.items():
+        starts[..., model.index(k)] = v
+    n_starts = starts.shape[0]
+    theta_full0 = tr.to_unconstrained(model, starts.reshape(-1, n_par))
+    rows_series = np.tile(np.arange(b), n_starts)
+    predict = _prediction_fn(model, t, exposure)
+    theta_fixed = theta_full0.copy()
+
+    def assemble(theta_free: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        full = theta_fixed[rows].copy()
+        full[:, free] = theta_free
+        return full
+
+    weights = np.ones((b, y.shape[1]))
+    passes = 1 if error == "additive" else 1 + max(1, reweight_passes)
+    theta_start = theta_full0[:, free]
+    row_map = np.arange(n_starts * b)
+
+    def make_residual(rmap: np.ndarray) -> Any:
+        def residual(theta_free: np.ndarray, rows: np.ndarray) -> np.ndarray:
+            lrows = rmap[rows]
+            srows = rows_series[lrows]
+            f = predict(assemble(theta_free, lrows), srows)
+            if scale == "log":
+                with np.errstate(all="ignore"):
+                    f = np.where(f > 0, np.log(f), np.nan)
+            return (f - y_cmp[srows]) * weights[srows]
+
+        return residual
+
+    tlo, thi = tr.theta_bounds(model)
+    tlo, thi = tlo[free], thi[free]
+    for pass_i in range(passes):
+        if pass_i == 0 and n_starts > 1 and screen_iter > 0:
+            # multi-start screening: every start for a few iterations, then the best one per
+            # series is run to convergence (Ugray et al. 2007 INFORMS J Comput 19:328, the
+            # "stage 1 / stage 2" pattern of multistart local solvers)
+            # (the default start always goes on to stage 2 too, so the result is never worse than a
+            # single local run from it, up to the optimiser's tolerance)
+            screen = batched_lm(make_residual(row_map), theta_start, valid[rows_series],
+                                max_iter=screen_iter, lower=tlo, upper=thi)
+            loss1 = screen.loss.reshape(n_starts, b)
+            pick = np.argmin(np.where(np.isfinite(loss1), loss1, np.inf), axis=0)
+            pick = np.where(pick == 0, 1, pick)
+            row_map = np.concatenate([np.arange(b), pick * b + np.arange(b)])
+            theta_start = np.concatenate([theta_start[:b], screen.theta[b:][(pick - 1) * b + np.arange(b)]])
+        res = batched_lm(make_residual(row_map), theta_start, valid[rows_series[row_map]],
+                         max_iter=max_iter, lower=tlo, upper=thi, ftol=ftol, xtol=ftol)
+        if res.theta.shape[0] != b:  # several candidates per series: keep the best
+            loss = res.loss.reshape(-1, b)
+            pick = np.argmin(np.where(np.isfinite(loss), loss, np.inf), axis=0)
+            sel = pick * b + np.arange(b)
+        else:
+            sel = np.arange(b)
+        best_loss = res.loss[sel]
+        best_theta = assemble(res.theta[sel], row_map[sel])
+        best_conv = res.converged[sel]
+        best_iter = res.n_iter[sel]
+        jac_best = res.jac[sel]
+        row_map = row_map[sel]
+        theta_start = res.theta[sel]
+        if pass_i < passes - 1:
+            with np.errstate(all="ignore"):
+                f = predict(best_theta, np.arange(b))
+                base = f if scale == "linear" else np.ones_like(f)
+                if error == "proportional":
+                    w = 1.0 / np.abs(base)
+                else:
+                    w = 1.0 / np.sqrt(c_ratio[:, None] ** 2 + base**2)
+            ok = np.isfinite(w) & (w > 0)
+            w = np.where(ok, w, 0.0)
+            # normalise weights so the loss stays on the data scale
+            mean_w = np.sum(np.where(valid, w, 0), 1) / np.maximum(n_obs, 1)
+            weights = np.where(mean_w[:, None] > 0, w / np.where(mean_w > 0, mean_w, 1)[:, None], 1.0)
+    return _summarise(model, data, best_theta, best_loss, best_conv, best_iter, jac_best, free,
+                      n_obs, weights, valid, scale, error, n_floored)
+
+
+def _summarise(model: Model, data: SeriesBatch, theta: np.ndarray, loss: np.ndarray,
+               conv: np.ndarray, n_iter: np.ndarray, jac: np.ndarray, free: np.ndarray,
+               n_obs: np.ndarray, weights: np.ndarray, valid: np.ndarray, scale: str,
+               error: str, n_floored: np.ndarray) -> FitResult:
+    b, n_par = theta.shape
+    k_free = free.size
+    params = tr.to_constrained(model, np.where(np.isfinite(theta), theta, 0.0))
+    finite = np.isfinite(loss) & np.all(np.isfinite(params), axis=1)
+    enough = n_obs >= k_free
+    params = np.where((finite & enough)[:, None], params, np.nan)
+    with np.errstate(all="ignore"):
+        dof = n_obs - k_free
+        s2 = np.where(dof > 0, loss / np.maximum(dof, 1), np.nan)
+        info = np.einsum("btp,btq->bpq", jac, jac)
+        cov_free = np.full((b, k_free, k_free), np.nan)
+        ok_cov = finite & (dof > 0)
+        if np.any(ok_cov):
+            det_ok = np.abs(np.linalg.det(info[ok_cov])) > 1e-300
+            sub = np.flatnonzero(ok_cov)[det_ok]
+            if sub.size:
+                cov_free[sub] = np.linalg.inv(info[sub]) * s2[sub, None, None]
+        cov = np.full((b, n_par, n_par), np.nan)
+        cov[np.ix_(np.arange(b), free, free)] = cov_free
+        dp = tr.jacobian_diag(model, theta)
+        var = np.diagonal(cov, axis1=1, axis2=2)
+        se = np.sqrt(np.where(var >= 0, var, np.nan)) * np.abs(dp)
+        se[:, np.setdiff1d(np.arange(n_par), free)] = 0.0
+        # Gaussian log-likelihood with ML variance; weights enter through sum(log w)
+        n = n_obs.astype(float)
+        sig2_ml = loss / np.maximum(n, 1)
+        logw = np.sum(np.where(valid, np.log(np.where(weights > 0, weights, 1.0)), 0.0), axis=1)
+        loglik = -0.5 * n * (np.log(2 * np.pi * sig2_ml) + 1.0) + logw
+        if scale == "log":  # density of y, not of log y: Jacobian of the transform
+            ly = np.log(np.where(valid & (data.y > 0), data.y, 1.0))
+            loglik = loglik - np.sum(np.where(valid, ly, 0.0), axis=1)
+        k = k_free + 1.0
+        aic = 2 * k - 2 * loglik
+        aicc = np.where(n - k - 1 > 0, aic + 2 * k * (k + 1) / (n - k - 1), np.inf)
+        bic = k * np.log(np.maximum(n, 1)) - 2 * loglik
+        sigma = np.sqrt(s2)
+    status: list[FitStatus] = []
+    message: list[str] = []
+    for i in range(b):
+        if not enough[i]:
+            status.append(FitStatus.TOO_FEW_POINTS)
+            message.append(f"{n_obs[i]} points for {k_free} free parameters: cannot fit; "
+                           "fix parameters (fixed=...) or choose a simpler model")
+        elif not finite[i]:
+            status.append(FitStatus.FAILED)
+            message.append("no start gave a finite loss: check the data (zeros on the log scale, "
+                           "absurd values) or supply starts=...")
+        elif not conv[i]:
+            status.append(FitStatus.MAX_ITER)
+            message.append(f"best fit after {n_iter[i]} iterations did not meet the convergence "
+                           "tolerance; increase max_iter or check identifiability")
+        else:
+            msg = "converged"
+            if dof[i] <= 0:
+                msg += "; as many parameters as points: no standard errors"
+            if n_floored[i]:
+                msg += f"; {n_floored[i]} value(s) <= 0 floored on the log scale"
+            status.append(FitStatus.CONVERGED)
+            message.append(msg)
+    loss = np.where(finite, loss, np.inf)
+    return FitResult(model=model, ids=data.ids, params=params, se=se, loss=loss, sigma=sigma,
+                     n_obs=n_obs, loglik=loglik, aic=aic, aicc=aicc, bic=bic,
+                     status=tuple(status), message=tuple(message), n_iter=n_iter, scale=scale,
+                     error=error, cov_theta=cov, theta=theta)
