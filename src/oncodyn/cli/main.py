@@ -48,6 +48,17 @@ def _register_optional() -> None:
     from . import demo
 
     app.command("demo")(demo.demo)
+    from .simulate import scenarios_app
+    from .simulate import simulate as simulate_cmd
+
+    app.command("simulate")(simulate_cmd)
+    app.add_typer(scenarios_app, name="scenarios")
+    from . import recist as recist_cli
+
+    app.command("recist")(recist_cli.recist)
+    from . import radiation
+
+    app.add_typer(radiation.app, name="radiation")
 
 
 _register_optional()

@@ -1,0 +1,246 @@
+"""Scenario configuration (TOML) for the virtual-patient simulator, validated with pydantic.
+
+One scenario = a virtual population (lesions, covariates, variability, occult disease), the
+treatments (chemotherapy regimen, radiotherapy courses, second line), the imaging schedule and
+the adaptive policy. Every field has a default documented in the preset files
+(``oncodyn/scenarios/*.toml``) with its source or the word "illustrative".
+
+Errors are raised as :class:`oncodyn.errors.ConfigError` naming the key path (for example
+``policy.kind``) and, for choices, the allowed values. Unknown keys are errors (a typo must not
+be silently ignored).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ..errors import ConfigError
+
+ORGANS = ("lung", "liver", "lymph_node", "adrenal", "bone", "pleura", "brain", "bladder",
+          "rectum", "peritoneum", "other")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Covariate(_Strict):
+    """A categorical patient covariate (cancer type, stage, ECOG, sensitivity class...).
+
+    ``effects`` maps a parameter name (``growth``, ``kill``, ``resistant``, ``emission``) to one
+    multiplicative factor per level.
+    """
+
+    name: str
+    levels: list[str]
+    probs: list[float]
+    effects: dict[Literal["growth", "kill", "resistant", "emission"], list[float]] = {}
+
+    @model_validator(mode="after")
+    def _check(self) -> Covariate:
+        if len(self.probs) != len(self.levels) or abs(sum(self.probs) - 1) > 1e-6:
+            raise ValueError(f"covariate {self.name!r}: probs must have one value per level and sum to 1")
+        for k, v in self.effects.items():
+            if len(v) != len(self.levels) or min(v) <= 0:
+                raise ValueError(f"covariate {self.name!r}: effects.{k} needs {len(self.levels)} positive factors")
+        return self
+
+
+class PatientsCfg(_Strict):
+    n_lesions_mean: float = Field(3.1, gt=0)
+    max_lesions: int = Field(6, ge=1, le=12)
+    organs: list[Literal[ORGANS]] = ["lung", "liver", "lymph_node", "adrenal", "bone", "pleura"]  # type: ignore[valid-type]
+    organ_probs: list[float] = [0.4, 0.15, 0.25, 0.07, 0.08, 0.05]
+    primary_organ: Literal[ORGANS] | None = None  # type: ignore[valid-type]
+    diam_median_mm: float = Field(30.0, gt=0)
+    diam_sd_log: float = Field(0.5, ge=0)
+    diam_max_mm: float = Field(150.0, gt=0)
+
+    @model_validator(mode="after")
+    def _check(self) -> PatientsCfg:
+        if len(self.organ_probs) != len(self.organs) or abs(sum(self.organ_probs) - 1) > 1e-6:
+            raise ValueError("organ_probs must have one value per organ and sum to 1")
+        return self
+
+
+class GrowthCfg(_Strict):
+    law: Literal["exponential", "gompertz"] = "exponential"
+    rate_per_day: float = Field(0.0084, gt=0)
+    carrying_capacity_diam_mm: float = Field(200.0, gt=0)
+
+
+class ResponseCfg(_Strict):
+    kill_law: Literal["log_kill", "norton_simon", "claret"] = "log_kill"
+    kill_per_dose: float = Field(0.5, ge=0)
+    resistant_fraction: float = Field(0.3, gt=0, lt=1)
+    acquired_per_dose: float = Field(0.0, ge=0, le=1)
+    claret_lambda_per_day: float = Field(0.006, ge=0)
+
+
+class VariabilityCfg(_Strict):
+    """Log-normal SDs (logit scale for the resistant fraction) and patient-level correlations."""
+
+    patient_sd: dict[Literal["growth", "kill", "resistant"], float] = {"growth": 0.6, "kill": 0.6, "resistant": 1.0}
+    lesion_sd: dict[Literal["growth", "kill", "resistant"], float] = {"growth": 0.3, "kill": 0.3, "resistant": 0.5}
+    patient_corr: list[list[float]] = [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
+
+
+class ToxicityCfg(_Strict):
+    model: Literal["friberg", "none"] = "friberg"
+    circ0: float = Field(5.22, gt=0)
+    mtt_h: float = Field(84.2, gt=0)
+    slope_per_mg_l: float = Field(19.3, gt=0)
+    gamma: float = Field(0.145, gt=0)
+    slope_sd_log: float = Field(0.358, ge=0)
+    rule: Literal["reduce", "delay", "none"] = "reduce"
+    grade_threshold: int = Field(4, ge=1, le=4)
+    reduction_factor: float = Field(0.8, gt=0, le=1)
+    max_reductions: int = Field(1, ge=0)
+
+
+class ChemoCfg(_Strict):
+    drug: str = "docetaxel"
+    dose_mg_m2: float = Field(75.0, gt=0)
+    cycle_days: int = Field(21, ge=1)
+    n_cycles: int = Field(0, ge=0)  # 0 = until progression/stop
+    start_day: int = Field(0, ge=0)
+    infusion_h: float = Field(1.0, gt=0)
+    cl_l_h_m2: float = Field(21.7, gt=0)
+    cl_cv: float = Field(0.399, ge=0)
+    reference_auc_mg_h_l: float = Field(3.46, gt=0)
+    toxicity: ToxicityCfg = ToxicityCfg()
+
+
+class SecondLineCfg(_Strict):
+    kill_per_dose: float = Field(0.3, ge=0)
+    cross_resistance: float = Field(0.5, ge=0, le=1)
+    dose_mg_m2: float = Field(75.0, gt=0)
+    cycle_days: int = Field(21, ge=1)
+
+
+class RadiationCfg(_Strict):
+    name: str = "ebrt"
+    modality: Literal["ebrt", "hdr"] = "ebrt"
+    dose_per_fraction_gy: float = Field(2.0, gt=0)
+    n_fractions: int = Field(30, ge=1)
+    fractions_per_week: int = Field(5, ge=1, le=7)
+    start_day: int = Field(0, ge=0)
+    target: str = "primary"
+    alpha: float = Field(0.3, gt=0)
+    alpha_beta: float = Field(10.0, gt=0)
+    tk_days: float = Field(21.0, ge=0)
+    tpot_days: float = Field(3.0, gt=0)
+    chemo_enhancement: float = Field(0.0, ge=0)
+
+
+class ImagingCfg(_Strict):
+    schedule: Literal["q6w", "q9w", "q6w_then_q9w", "q8w", "q12w"] | list[int] = "q6w"
+    measurement_cv: float = Field(0.06, ge=0)
+    additive_sd_mm: float = Field(1.7, ge=0)
+    new_lesion_detection_mm: float = Field(5.0, gt=0)
+    disappear_below_mm: float = Field(2.0, ge=0)
+    scan_jitter_days: int = Field(0, ge=0, le=14)
+    confirm_days: int = Field(28, ge=0)
+    min_sd_days: int = Field(35, ge=0)
+
+
+class OccultCfg(_Strict):
+    emission_coefficient: float = Field(5.3e-8, ge=0)
+    emission_exponent: float = Field(2.0 / 3.0, gt=0, le=1)
+    n_slots: int = Field(3, ge=0, le=6)
+    cells_per_mm3: float = Field(1e6, gt=0)
+
+
+class PolicyCfg(_Strict):
+    kind: Literal["continue", "stop_at_pd", "switch_at_pd", "holiday_after_response", "adaptive"] = "stop_at_pd"
+    pause_fraction: float = Field(0.5, gt=0, lt=1)
+    resume_fraction: float = Field(1.0, gt=0)
+
+
+class Scenario(_Strict):
+    name: str = "custom"
+    description: str = ""
+    cancer_type: str = "nsclc"
+    horizon_days: int = Field(728, ge=7)
+    dt_days: int = Field(7, ge=1, le=7)
+    early_exit_prob: float = Field(0.0, ge=0, lt=1)
+    death_hazard_per_day: float = Field(0.0, ge=0)
+    patients: PatientsCfg = PatientsCfg()
+    covariates: list[Covariate] = []
+    growth: GrowthCfg = GrowthCfg()
+    response: ResponseCfg = ResponseCfg()
+    variability: VariabilityCfg = VariabilityCfg()
+    chemo: ChemoCfg | None = ChemoCfg()
+    second_line: SecondLineCfg = SecondLineCfg()
+    radiation: list[RadiationCfg] = []
+    imaging: ImagingCfg = ImagingCfg()
+    occult: OccultCfg = OccultCfg()
+    policy: PolicyCfg = PolicyCfg()
+    notes: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _check(self) -> Scenario:
+        if self.chemo is not None and self.chemo.cycle_days % self.dt_days:
+            raise ValueError(f"chemo.cycle_days ({self.chemo.cycle_days}) must be a multiple of dt_days ({self.dt_days})")
+        for r in self.radiation:
+            if r.target != "primary" and r.target not in ORGANS and r.target != "all":
+                raise ValueError(f"radiation target {r.target!r} not allowed; allowed: primary, all, {', '.join(ORGANS)}")
+        return self
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the model addressed by ``loc`` (for 'unknown key' messages)."""
+    import typing
+
+    model: Any = Scenario
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            break
+        ann = field.annotation
+        cands = [ann, *typing.get_args(ann)]
+        for a in list(cands):
+            cands.extend(typing.get_args(a))
+        sub = [c for c in cands if isinstance(c, type) and issubclass(c, BaseModel)]
+        if not sub:
+            break
+        model = sub[0]
+    return sorted(model.model_fields)
+
+
+def _format(err: ValidationError, source: str) -> str:
+    parts = []
+    for e in err.errors()[:3]:
+        loc = ".".join(str(x) for x in e["loc"] if not str(x).startswith("function-"))
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            msg = f"unknown key; allowed keys: {', '.join(_allowed_keys(e['loc'][:-1]))}"
+        elif e["type"] == "literal_error":
+            allowed = e.get("ctx", {}).get("expected", "")
+            msg = f"invalid value {e.get('input')!r}; allowed: {allowed}"
+        parts.append(f"{loc or '(top level)'}: {msg}")
+    return f"{source}: " + "; ".join(parts)
+
+
+def scenario_from_dict(data: dict[str, Any], *, source: str = "scenario") -> Scenario:
+    """Validate a parsed mapping into a :class:`Scenario` (ConfigError naming the key on failure)."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format(exc, source)) from None
+
+
+def load_scenario_file(path: str | Path) -> Scenario:
+    """Read and validate a scenario TOML file."""
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: not valid TOML ({exc})") from None
+    return scenario_from_dict(data, source=str(p))

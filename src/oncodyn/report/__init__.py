@@ -1,0 +1,1 @@
+"""Reports and end-to-end workflows that write files (tables, figures, text)."""

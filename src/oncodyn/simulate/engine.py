@@ -1,0 +1,403 @@
+"""Vectorised time loop: lesion dynamics, treatments, imaging, RECIST and policies for one chunk.
+
+Lesion model (per lesion, sensitive volume S and resistant volume R, mm^3)
+---------------------------------------------------------------------------
+Between events both compartments grow at the lesion's per-cell rate r(N), N = S + R, with the
+exact flow over a step of ``dt`` days:
+
+* exponential: r = g, factor exp(g dt);
+* Gompertz (Gompertz 1825; Norton L (1988) Cancer Res 48:7067): d ln N/dt = a ln(K/N),
+  a = g / ln(K/N0) so that the specific rate at baseline is g; exact factor
+  exp(ln(N/K) (exp(-a dt) - 1)).
+
+Chemotherapy doses act as impulses on S only (R is not killed):
+
+    ln S -> ln S - kill * AUC / AUC_ref * h
+
+with h = 1 (log-kill, Skipper 1964), h = r(N)/r(N0) (Norton–Simon: kill proportional to the
+unperturbed growth rate; Norton L, Simon R (1977) Cancer Treat Rep 61:1307) or
+h = exp(-lambda (t - t_first dose)) (Claret L et al. (2009) J Clin Oncol 27:4103, decay of drug
+effect as acquired resistance). Acquired resistance by transfer moves a fraction
+``acquired_per_dose * AUC/AUC_ref`` of S to R at each dose. Radiotherapy multiplies S and R of
+the irradiated lesions by the LQ surviving fraction. Lesions below one cell
+(1/cells_per_mm3 mm^3) are extinct.
+
+Imaging at the scan days: diameters d = (6V/pi)^(1/3) measured with proportional error
+(CV 6%, intra-reader, Yoon SH et al. (2016) Eur J Cancer 53:5) plus additive error
+SD 1.7 mm (= 2.4 mm SD of same-day repeat-CT change / sqrt 2; Oxnard GR et al. (2011)
+J Clin Oncol 29:3114); lesions below ``disappear_below_mm`` are read as 0. Occult colonies
+that reach ``new_lesion_detection_mm`` are new lesions. RECIST on arrays
+(:mod:`.recist_arrays`); policies act on the time-point response (:mod:`.policies`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..patients.cohort import Cohort, sample_cohort, sphere_diameter
+from ..patients.config import ORGANS, Scenario
+from . import _treatment as tx
+from .recist_arrays import CR, NE, PD, PR, best_response, overall_response, select_targets, target_response
+
+# event codes
+EV = {"toxicity": 1, "dose_reduced": 2, "dose_delayed": 3, "discontinued_toxicity": 4, "switch": 5,
+      "pause": 6, "resume": 7, "progression": 8, "off_study": 9, "stop_at_pd": 10}
+EV_NAMES = {v: k for k, v in EV.items()}
+
+
+def scan_days(scenario: Scenario) -> np.ndarray:
+    """Scan days (baseline day 0 first) on the simulation grid."""
+    im, H, dt = scenario.imaging, scenario.horizon_days, scenario.dt_days
+    s = im.schedule
+    if isinstance(s, list):
+        days = np.array(sorted({0, *s}), dtype=int)
+    elif s == "q6w_then_q9w":
+        days = np.concatenate([np.arange(0, 337, 42), np.arange(336 + 63, H + 1, 63)])
+    else:
+        step = {"q6w": 42, "q8w": 56, "q9w": 63, "q12w": 84}[s]
+        days = np.arange(0, H + 1, step)
+    days = days[days <= H]
+    return np.unique((days // dt) * dt)
+
+
+@dataclass
+class ChunkOutput:
+    """Arrays of one chunk (see :class:`oncodyn.simulate.result.SimulationResult`)."""
+
+    n: int
+    bor: np.ndarray
+    best_pct: np.ndarray
+    pfs_days: np.ndarray
+    pfs_event: np.ndarray
+    base_sod: np.ndarray
+    n_lesions: np.ndarray
+    n_targets: np.ndarray
+    cum_dose: np.ndarray
+    covariates: np.ndarray
+    burden: np.ndarray | None = None       # (n, T) sum of true diameters of visible lesions (mm)
+    state: np.ndarray | None = None        # (n, T) 0 off, 1 line 1, 2 line 2, 3 paused
+    scan_resp: np.ndarray | None = None    # (n, S) overall code
+    scan_sod: np.ndarray | None = None     # (n, S)
+    scan_meas: np.ndarray | None = None    # (n, S, L) measured diameters (NaN = not scanned)
+    role: np.ndarray | None = None         # (n, L) 1 target, 2 non-target, 3 new (occult), 0 none
+    organ: np.ndarray | None = None
+    nodal: np.ndarray | None = None
+    new_day: np.ndarray | None = None      # (n, L) scan index when an occult colony was first seen
+    events: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
+                   keep: str = "all") -> ChunkOutput:
+    """Simulate ``n`` patients of ``scenario`` with all randomness from ``rng``.
+
+    ``keep``: "summary" (per-patient endpoints only), "trajectories" (+ weekly burden and
+    treatment state, per-scan responses) or "all" (+ lesion measurements and events).
+    """
+    sc = scenario
+    coh: Cohort = sample_cohort(sc, n, rng)
+    dt, H = sc.dt_days, sc.horizon_days
+    grid = np.arange(0, H + 1, dt)
+    T = grid.size
+    sdays = scan_days(sc)
+    scan_at = {int(d): i for i, d in enumerate(sdays)}
+    S_ = sdays.size
+    im, resp_cfg, occ = sc.imaging, sc.response, sc.occult
+    L = coh.present.shape[1]
+    cell = 1.0 / occ.cells_per_mm3
+
+    S = coh.sens0.copy()
+    R = coh.res0.copy()
+    kill = coh.kill.copy()
+    present = coh.present
+    occult = coh.occult
+    visible = present & ~occult[None, :]
+    detected = np.zeros((n, L), dtype=bool)
+    g = coh.growth
+    if sc.growth.law == "exponential":
+        gstep = np.exp(g * dt)
+        a = None
+    else:
+        lnK = np.log(np.pi / 6 * sc.growth.carrying_capacity_diam_mm**3)
+        N0 = np.maximum(S + R, cell)
+        lnKN0 = np.maximum(lnK - np.log(N0), 0.05)
+        a = g / lnKN0
+        decay = np.exp(-a * dt) - 1.0
+
+    # treatment state
+    chemo = sc.chemo
+    has_chemo = chemo is not None
+    active = np.full(n, has_chemo)
+    paused = np.zeros(n, dtype=bool)
+    line = np.ones(n, dtype=np.int8)
+    next_dose = np.full(n, chemo.start_day if has_chemo else 10**9, dtype=np.int64)
+    level = np.ones(n)
+    n_red = np.zeros(n, dtype=np.int16)
+    n_doses = np.zeros(n, dtype=np.int32)
+    first_dose = np.full(n, -1.0)
+    cum_dose = np.zeros(n)
+    dose_mg = np.full(n, chemo.dose_mg_m2 if has_chemo else 0.0)
+    cycle = np.full(n, chemo.cycle_days if has_chemo else 21, dtype=np.int64)
+
+    # early exit (death / withdrawal before the first follow-up scan): PFS event, NE
+    # and death without progression at a constant hazard afterwards (both illustrative/calibrated)
+    exit_day = np.full(n, np.inf)
+    if sc.death_hazard_per_day > 0:
+        exit_day = rng.exponential(1.0 / sc.death_hazard_per_day, size=n)
+    if sc.early_exit_prob > 0 and S_ > 1:
+        ex = rng.random(n) < sc.early_exit_prob
+        exit_day[ex] = rng.uniform(1.0, float(sdays[1]), size=int(ex.sum()))
+    exit_day[exit_day > H] = np.inf
+    # assessment dates: nominal scan day + a visit-window jitter (recorded dates only)
+    jitter = rng.integers(-im.scan_jitter_days, im.scan_jitter_days + 1, size=(n, S_)) if im.scan_jitter_days else np.zeros((n, S_), dtype=np.int64)
+    jitter[:, 0] = 0
+
+    # radiotherapy courses
+    courses = []
+    for rc in sc.radiation:
+        if rc.target == "primary":
+            mask = np.zeros((n, L), dtype=bool)
+            mask[:, 0] = present[:, 0]
+        elif rc.target == "all":
+            mask = visible.copy()
+        else:
+            mask = visible & (coh.organ == ORGANS.index(rc.target))
+        nfx = tx.fraction_counts(rc.start_day, rc.n_fractions, rc.fractions_per_week, grid, dt)
+        rep = tx.repop_days(rc.start_day, rc.n_fractions, rc.fractions_per_week, rc.tk_days, grid, dt)
+        beta = rc.alpha / rc.alpha_beta
+        courses.append((mask, nfx, rep, rc, beta))
+
+    keep_traj = keep in ("trajectories", "all")
+    keep_all = keep == "all"
+    burden = np.zeros((n, T), dtype=np.float32) if keep_traj else None
+    state = np.zeros((n, T), dtype=np.int8) if keep_traj else None
+    scan_resp = np.full((n, S_), NE, dtype=np.int8)
+    scan_sod = np.full((n, S_), np.nan, dtype=np.float32)
+    scan_meas = np.full((n, S_, L), np.nan, dtype=np.float32) if keep_all else None
+    new_day = np.full((n, L), -1, dtype=np.int16)
+    ev_p: list[np.ndarray] = []
+    ev_d: list[np.ndarray] = []
+    ev_c: list[np.ndarray] = []
+    ev_v: list[np.ndarray] = []
+
+    def event(mask: np.ndarray, day: float, code: int, value: np.ndarray | float = 0.0) -> None:
+        if keep_all and mask.any():
+            idx = np.flatnonzero(mask)
+            ev_p.append(idx)
+            ev_d.append(np.full(idx.size, day, dtype=float))
+            ev_c.append(np.full(idx.size, code, dtype=np.int8))
+            ev_v.append(np.broadcast_to(np.asarray(value, dtype=float), mask.shape)[idx].copy())
+
+    target = nontarget = None
+    base = nadir = None
+    nt_nadir = None
+    first_pd_day = np.full(n, np.nan)
+    pd_seen = np.zeros(n, dtype=bool)
+    exit_logged = np.zeros(n, dtype=bool)
+    pol = sc.policy
+
+    tox = chemo.toxicity if has_chemo else None
+    ktr = 4.0 / tox.mtt_h if tox is not None else 0.0
+
+    for k in range(T):
+        t = int(grid[k])
+        exited = exit_day <= t
+        newly = exited & ~exit_logged
+        if newly.any():
+            event(newly, float(t), EV["off_study"])
+            exit_logged |= newly
+            active &= ~exited
+        # ---------------- imaging + RECIST + policy
+        if t in scan_at:
+            si = scan_at[t]
+            vol = S + R
+            d_true = sphere_diameter(vol)
+            noise = 1.0 + im.measurement_cv * rng.standard_normal((n, L))
+            meas = np.maximum(d_true * noise + im.additive_sd_mm * rng.standard_normal((n, L)), 0.0)
+            meas[d_true < im.disappear_below_mm] = 0.0
+            seen = ~exited
+            if si == 0:
+                target, nontarget = select_targets(meas, visible, coh.nodal, coh.organ.astype(np.intp),
+                                                   n_organs=len(ORGANS))
+                base = np.where(target, meas, 0.0).sum(axis=1)
+                nadir = base.copy()
+                nt_nadir = np.where(nontarget, vol, 0.0).sum(axis=1)
+                scan_sod[:, 0] = base
+            else:
+                sod = np.where(target, meas, 0.0).sum(axis=1)
+                gone = np.where(coh.nodal, meas < 10.0, meas == 0.0)
+                all_gone = ~(target & ~gone).any(axis=1)
+                tr = target_response(sod, base, nadir, all_gone)
+                nt_vol = np.where(nontarget, vol, 0.0).sum(axis=1)
+                nt_present = (nontarget & ~gone).any(axis=1)
+                # unequivocal non-target progression: NT volume doubled from its nadir (illustrative)
+                nt_up = nontarget.any(axis=1) & (nt_vol >= 2.0 * np.maximum(nt_nadir, 1e-9)) & (nt_vol > 0)
+                newly_seen = present & occult[None, :] & ~detected & (d_true >= im.new_lesion_detection_mm)
+                new_day[newly_seen & seen[:, None]] = si
+                detected |= newly_seen
+                new = newly_seen.any(axis=1)
+                ov = overall_response(tr, nt_present, nt_up, new)
+                ov = np.where(seen, ov, NE).astype(np.int8)
+                scan_resp[:, si] = ov
+                scan_sod[:, si] = np.where(seen, np.minimum(sod, 1e6), np.nan)
+                is_pd = (ov == PD) & seen
+                first = is_pd & ~pd_seen
+                first_pd_day[first] = t + jitter[first, si]
+                pd_seen |= is_pd
+                event(first, float(t), EV["progression"])
+                nadir = np.where(seen, np.minimum(nadir, sod), nadir)
+                nt_nadir = np.minimum(nt_nadir, nt_vol)
+                pct = np.where(base > 0, sod / np.where(base > 0, base, 1.0) - 1.0, 0.0)
+                _apply_policy(pol.kind, pol, t, seen, ov, first, pct, sod, nadir, base, active,
+                              paused, line, next_dose, level, n_red, first_dose, dose_mg, cycle,
+                              kill, S, R, sc, event)
+            if keep_all:
+                scan_meas[:, si, :] = np.where(seen[:, None] & (visible | detected), meas, np.nan)
+        # ---------------- record trajectory (pre-dose)
+        if keep_traj:
+            vis = visible | detected
+            burden[:, k] = np.where(vis, sphere_diameter(S + R), 0.0).sum(axis=1)
+            st = np.where(active & ~paused, line, 0).astype(np.int8)
+            st[active & paused] = 3
+            state[:, k] = st
+        # ---------------- chemotherapy doses at t
+        if has_chemo:
+            can = active & ~paused & (t >= next_dose)
+            if chemo.n_cycles:
+                can &= n_doses < chemo.n_cycles
+            if can.any():
+                auc = np.where(can, dose_mg * level / (chemo.cl_l_h_m2 * coh.cl_factor), 0.0)
+                rel = auc / chemo.reference_auc_mg_h_l
+                first_dose[can & (first_dose < 0)] = t
+                h = 1.0
+                if resp_cfg.kill_law == "norton_simon" and a is not None:
+                    lnKN = np.maximum(lnK - np.log(np.maximum(S + R, cell)), 0.0)
+                    h = lnKN / lnKN0
+                elif resp_cfg.kill_law == "claret":
+                    h = np.exp(-resp_cfg.claret_lambda_per_day * (t - first_dose))[:, None]
+                S *= np.exp(-kill * rel[:, None] * h)
+                if resp_cfg.acquired_per_dose > 0:
+                    mv = np.minimum(resp_cfg.acquired_per_dose * rel, 1.0)[:, None] * S
+                    S -= mv
+                    R += mv
+                cum_dose += np.where(can, dose_mg * level, 0.0)
+                n_doses += can
+                next_dose = np.where(can, t + cycle, next_dose)
+                if tox is not None and tox.model == "friberg":
+                    m = ktr * tox.slope_per_mg_l * coh.tox_factor * auc
+                    anc = tox.circ0 * tx.relative_nadir(m, tox.gamma)
+                    grade = np.where(can, tx.anc_grade(anc), 0)
+                    bad = grade >= tox.grade_threshold
+                    event(bad, float(t), EV["toxicity"], grade)
+                    if tox.rule == "reduce":
+                        red = bad & (n_red < tox.max_reductions)
+                        level[red] *= tox.reduction_factor
+                        n_red += red
+                        event(red, float(t), EV["dose_reduced"], level)
+                        stop = bad & ~red
+                        active &= ~stop
+                        event(stop, float(t), EV["discontinued_toxicity"])
+                    elif tox.rule == "delay":
+                        next_dose = np.where(bad, next_dose + 7, next_dose)
+                        event(bad, float(t), EV["dose_delayed"], 7.0)
+        # ---------------- radiotherapy fractions in [t, t + dt)
+        for mask, nfx, rep, rc, beta in courses:
+            if nfx[k] > 0 or rep[k] > 0:
+                on_chemo = (active & ~paused)[:, None]
+                alpha = rc.alpha * np.where(on_chemo, 1.0 + rc.chemo_enhancement, 1.0)
+                d = rc.dose_per_fraction_gy
+                logsf = -nfx[k] * (alpha * d + beta * d * d) + np.log(2.0) / rc.tpot_days * rep[k]
+                f = np.where(mask, np.exp(logsf), 1.0)
+                S *= f
+                R *= f
+        # ---------------- growth over [t, t + dt)
+        if a is None:
+            S *= gstep
+            R *= gstep
+        else:
+            N = np.maximum(S + R, cell)
+            fac = np.exp((np.log(N) - lnK) * decay)
+            S *= fac
+            R *= fac
+        S[S < cell] = 0.0
+        R[R < cell] = 0.0
+
+    bor, first_pd = best_response(scan_resp[:, 1:], sdays[None, 1:] + jitter[:, 1:], confirm_days=im.confirm_days,
+                                  min_sd_days=im.min_sd_days)
+    pct_all = scan_sod[:, 1:] / np.where(base > 0, base, np.nan)[:, None] - 1.0
+    best_pct = np.nanmin(np.where(np.isfinite(pct_all), pct_all, np.inf), axis=1)
+    best_pct = np.where(np.isfinite(best_pct), best_pct * 100.0, np.nan)
+    last_scan = float(sdays[-1])
+    pfs_days = np.where(pd_seen, first_pd_day, np.where(np.isfinite(exit_day), exit_day, last_scan))
+    pfs_event = pd_seen | np.isfinite(exit_day)
+    del first_pd  # early exits precede the first follow-up scan, so PD and exit never compete
+    role = np.where(target, 1, np.where(nontarget, 2, np.where(present & occult[None, :], 3, 0))).astype(np.int8)
+    out = ChunkOutput(
+        n=n, bor=bor, best_pct=best_pct.astype(np.float32), pfs_days=pfs_days, pfs_event=pfs_event,
+        base_sod=base.astype(np.float32), n_lesions=visible.sum(axis=1).astype(np.int8),
+        n_targets=target.sum(axis=1).astype(np.int8), cum_dose=cum_dose.astype(np.float32),
+        covariates=coh.covariates,
+    )
+    if keep_traj:
+        out.burden, out.state, out.scan_resp, out.scan_sod = burden, state, scan_resp, scan_sod
+    if keep_all:
+        out.scan_meas, out.role, out.organ, out.nodal, out.new_day = scan_meas, role, coh.organ, coh.nodal, new_day
+        cat = (lambda xs, dt_: np.concatenate(xs) if xs else np.zeros(0, dtype=dt_))
+        out.events = {"patient": cat(ev_p, np.int64), "day": cat(ev_d, float),
+                      "code": cat(ev_c, np.int8), "value": cat(ev_v, float)}
+    return out
+
+
+def _apply_policy(kind, pol, t, seen, ov, first_pd, pct, sod, nadir, base, active, paused, line,
+                  next_dose, level, n_red, first_dose, dose_mg, cycle, kill, S, R, sc, event):
+    """Adaptive policies acting at a scan (in place on the treatment-state arrays).
+
+    * ``continue``: treat on schedule whatever the response;
+    * ``stop_at_pd``: stop at the first progression (standard trial conduct);
+    * ``switch_at_pd``: at the first PD switch to the second line: cells resistant to line 1 are
+      sensitive to line 2 except a cross-resistant fraction, i.e. S' = S + (1 - c) R, R' = c R,
+      and the lesion kill scales by kill2/kill1; a later PD stops treatment;
+    * ``holiday_after_response``: pause at PR (<= -30%), resume when SOD >= 120% of nadir or on PD;
+    * ``adaptive``: Zhang J et al. (2017) Nat Commun 8:1816: pause when SOD <= 50% of baseline,
+      resume when it returns to baseline (fractions configurable).
+    """
+    on = active & ~paused & seen
+    if kind == "stop_at_pd":
+        stop = active & seen & (ov == PD)
+        event(stop, float(t), EV["stop_at_pd"])
+        active &= ~stop
+    elif kind == "switch_at_pd":
+        sw = active & seen & (ov == PD) & (line == 1)
+        stop = active & seen & (ov == PD) & (line == 2) & ~sw
+        if sw.any():
+            c = sc.second_line.cross_resistance
+            S[sw] = S[sw] + (1 - c) * R[sw]
+            R[sw] = c * R[sw]
+            ratio = sc.second_line.kill_per_dose / max(sc.response.kill_per_dose, 1e-12)
+            kill[sw] *= ratio
+            line[sw] = 2
+            dose_mg[sw] = sc.second_line.dose_mg_m2
+            cycle[sw] = sc.second_line.cycle_days
+            level[sw] = 1.0
+            n_red[sw] = 0
+            next_dose[sw] = t
+            paused[sw] = False
+            event(sw, float(t), EV["switch"])
+        active &= ~stop
+    elif kind == "holiday_after_response":
+        pause = on & (pct <= -0.30) & (ov != PD)
+        resume = active & paused & seen & ((sod >= 1.2 * nadir) | (ov == PD))
+        paused[pause] = True
+        paused[resume] = False
+        next_dose[resume] = t
+        event(pause, float(t), EV["pause"])
+        event(resume, float(t), EV["resume"])
+    elif kind == "adaptive":
+        pause = on & (sod <= pol.pause_fraction * base)
+        resume = active & paused & seen & (sod >= pol.resume_fraction * base)
+        paused[pause] = True
+        paused[resume] = False
+        next_dose[resume] = t
+        event(pause, float(t), EV["pause"])
+        event(resume, float(t), EV["resume"])
