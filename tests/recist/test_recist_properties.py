@@ -88,15 +88,15 @@ def test_pd_only_with_a_trigger(seed, confirm):
     les = c["lesions"]
     tps = res.timepoints
     for sid, g in tps.groupby("subject_id"):
-        l = les[les["subject_id"] == sid]
+        ls = les[les["subject_id"] == sid]
         prev_cr = False
         for r in g.sort_values("tp").itertuples():
             if r.overall == "PD":
-                at = l[l["tp"] == r.tp]
+                at = ls[ls["tp"] == r.tp]
                 nt_up = (at["role"].eq("NON-TARGET")
                          & at["state"].isin(["UNEQUIVOCAL_PROGRESSION"])).any()
-                new = (l["role"].eq("NEW") & (l["tp"] <= r.tp)
-                       & l["state"].eq("UNEQUIVOCAL")).any()
+                new = (ls["role"].eq("NEW") & (ls["tp"] <= r.tp)
+                       & ls["state"].eq("UNEQUIVOCAL")).any()
                 s = r.sod_mm if r.sod_mm == r.sod_mm else r.partial_sod_mm
                 target = False
                 if s == s and r.nadir_ref_mm == r.nadir_ref_mm:

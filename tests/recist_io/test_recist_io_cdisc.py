@@ -177,3 +177,18 @@ def test_canonical_file_round_trip_gives_same_results(sdtm, tmp_path, suffix):
     pd.testing.assert_frame_equal(res.timepoints, res2.timepoints)
     pd.testing.assert_frame_equal(res.best_response, res2.best_response)
     pd.testing.assert_frame_equal(res.pfs, res2.pfs)
+
+
+def test_adrs_window_after_new_therapy(sdtm):
+    tu, tr, dm = sdtm
+    t = from_sdtm(tu, tr, dm=dm)
+    subjects = t.subjects.assign(new_anticancer_therapy_date=pd.NaT)
+    subjects.loc[subjects.subject_id == "01-002", "new_anticancer_therapy_date"] = (
+        pd.Timestamp("2024-03-01"))
+    res = evaluate(t.lesions, assessments=t.assessments, subjects=subjects)
+    adrs = to_adrs(res, assessments=t.assessments, subjects=subjects)
+    ovr = adrs[(adrs.USUBJID == "01-002") & (adrs.PARAMCD == "OVR")]
+    # the week-12 PD (2024-03-25) follows new therapy (2024-03-01): outside the window (R8.1)
+    assert ovr["ANL01FL"].fillna("").tolist() == ["Y", ""]
+    pd_row = adrs[(adrs.USUBJID == "01-002") & (adrs.PARAMCD == "PD")]
+    assert pd_row["AVALC"].item() == "N"

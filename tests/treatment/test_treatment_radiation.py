@@ -206,3 +206,23 @@ def test_bad_input_is_a_config_error():
         Fractionation(5, -1)
     with pytest.raises(ConfigError):
         ContinuousLDR(0.5, -1)
+
+
+def test_course_overall_time_spans_components():
+    ebrt = Fractionation(25, 1.8, start_day=0)  # last fraction day 32
+    ldr = ContinuousLDR(0.5, 48.0, start_day=40)  # removed on day 42
+    c = Course((ebrt, ldr), repopulation=Repopulation(Tk=28, Tpot=3, alpha=0.35))
+    assert c.overall_time() == 42.0
+    want = float(ebrt.bed(10) + ldr.bed(10)) - math.log(2) * 14 / (0.35 * 3)
+    assert math.isclose(float(c.bed(10)), want, rel_tol=TIGHT)
+    np.testing.assert_array_equal(c.fraction_times()[-1:], [40.0])
+    np.testing.assert_allclose(c.fraction_doses()[-1], 24.0)
+
+
+def test_fraction_survival_of_an_ldr_component_matches_its_log_survival():
+    ldr = ContinuousLDR(0.6, 40.0)
+    c = Course((Fractionation(5, 2.0), ldr))
+    s = fraction_survival(c.fraction_doses(), 0.3, 0.03, g=c.fraction_g())
+    assert math.isclose(float(np.log(s[-1])), float(ldr.log_survival(0.3, 0.03)), rel_tol=1e-12)
+    # protracted delivery spares cells compared with one acute fraction of the same dose
+    assert s[-1] > float(surviving_fraction(24.0, 0.3, 0.03))

@@ -149,29 +149,40 @@ def to_adrs(result: Any, *, studyid: str = "STUDY", subjects: pd.DataFrame | Non
         ``CBOR`` and ``CRSP``.
     subjects
         Optional ``reference_date`` per subject for ADY; else the time point's ``day``.
+
+    Notes
+    -----
+    ``ANL01FL = "Y"`` marks OVR records inside the evaluation window (timepoints column
+    ``in_bor_window``: up to the first PD, none after new anti-cancer therapy, R8.1); ``PD`` is
+    the first overall PD (or iCPD) inside that window. iRECIST codes have no AVAL (admiralonco
+    codes RECIST 1.1 categories only).
     """
     import pandas as pd
 
-    tps = _frame(result, "timepoints")
+    tps = _frame(result, "timepoints").sort_values(["subject_id", "tp"], kind="stable")
     vis, refs = _visit_lookup(assessments), _refs(subjects)
     rows = []
 
-    def add(sid, cd, name, avalc, aval, adt, tp=None, day=None):
+    def add(sid, cd, name, avalc, aval, adt, tp=None, day=None, anl="Y"):
         num, label = _visit(vis, sid, tp) if tp is not None else (pd.NA, None)
         ady = (_study_day(adt, refs[sid]) if sid in refs
                else _study_day_from_offset(day))
         rows.append({"USUBJID": sid, "PARAMCD": cd, "PARAM": name, "AVALC": avalc,
                      "AVAL": aval, "ADT": _iso(adt), "ADY": ady, "AVISITN": num,
-                     "AVISIT": label})
+                     "AVISIT": label, "ANL01FL": anl})
 
-    for rec in tps.sort_values(["subject_id", "tp"]).to_dict("records"):
+    # records inside the BOR/PFS window (R8.1: up to the first PD, none after new therapy)
+    window = (tps["in_bor_window"].astype(bool) if "in_bor_window" in tps.columns
+              else pd.Series(True, index=tps.index))
+    for rec, inw in zip(tps.to_dict("records"), window, strict=True):
         if int(rec["tp"]) == 0:
             continue
         sid = str(rec["subject_id"])
         add(sid, "OVR", f"Overall Response by {evaluator}", rec["overall"],
-            AVAL_RESP.get(rec["overall"], pd.NA), rec.get("date"), rec["tp"], rec.get("day"))
-    first_pd = (tps[(tps["overall"] == "PD") & (tps["tp"] > 0)].sort_values("tp")
-                .groupby("subject_id").first())
+            AVAL_RESP.get(rec["overall"], pd.NA), rec.get("date"), rec["tp"], rec.get("day"),
+            anl="Y" if inw else None)
+    first_pd = (tps[tps["overall"].isin(["PD", "iCPD"]) & (tps["tp"] > 0) & window]
+                .sort_values("tp").groupby("subject_id").first())
     sets = [("", result)] + ([("C", confirmed)] if confirmed is not None else [])
     for prefix, res in sets:
         bor = _frame(res, "best_response")
@@ -192,16 +203,16 @@ def to_adrs(result: Any, *, studyid: str = "STUDY", subjects: pd.DataFrame | Non
                 int(r["tp"]), r.get("day"))
         else:
             add(sid, "PD", f"Disease Progression by {evaluator}", "N", 0, None)
-    cols = ["USUBJID", "PARAMCD", "PARAM", "AVALC", "AVAL", "ADT", "ADY", "AVISITN", "AVISIT"]
+    cols = ["USUBJID", "PARAMCD", "PARAM", "AVALC", "AVAL", "ADT", "ADY", "AVISITN", "AVISIT",
+            "ANL01FL"]
     out = pd.DataFrame(rows, columns=cols)
     order = {"OVR": 0, "BOR": 1, "CBOR": 2, "RSP": 3, "CRSP": 4, "PD": 5}
     out = out.assign(_o=out["PARAMCD"].map(order)).sort_values(
         ["USUBJID", "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
     out.insert(0, "STUDYID", studyid)
-    out["PARCAT1"] = "Tumor Response"
-    out["PARCAT2"] = evaluator
-    out["PARCAT3"] = criteria
-    out["ANL01FL"] = "Y"
+    out.insert(out.columns.get_loc("ANL01FL"), "PARCAT1", "Tumor Response")
+    out.insert(out.columns.get_loc("ANL01FL"), "PARCAT2", evaluator)
+    out.insert(out.columns.get_loc("ANL01FL"), "PARCAT3", criteria)
     return out
 
 

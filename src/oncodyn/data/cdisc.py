@@ -120,9 +120,10 @@ def _upper_cols(df: pd.DataFrame, what: str, file: str | None) -> pd.DataFrame:
         raise DataError(f"{what} must be a pandas DataFrame", file=file)
     out = df.reset_index(drop=True).copy()
     out.columns = [str(c).strip().upper() for c in out.columns]
-    for c in out.columns:  # SAS transport gives bytes or float; unify text
-        if out[c].dtype == object:
-            out[c] = out[c].map(lambda v: v.decode() if isinstance(v, bytes) else v)
+    for c in out.columns:  # SAS transport gives bytes; plain objects iterate fastest
+        if pd.api.types.is_string_dtype(out[c]) or out[c].dtype == object:
+            out[c] = out[c].astype(object).map(
+                lambda v: v.decode() if isinstance(v, bytes) else v)
     return out
 
 
@@ -511,7 +512,7 @@ def from_sdtm(tu: pd.DataFrame, tr: pd.DataFrame, *, dm: pd.DataFrame | None = N
                         column=test_col)
     lesions = pd.DataFrame(rows).sort_values(["subject_id", "tp", "lesion_id"],
                                              kind="stable")
-    lesions = validate_lesions(lesions, file=ftr)
+    lesions = validate_lesions(lesions, file=f"{ftr} (as canonical lesion table)")
 
     arow = []
     for (sid, vnum), v in visits.items():
@@ -519,7 +520,8 @@ def from_sdtm(tu: pd.DataFrame, tr: pd.DataFrame, *, dm: pd.DataFrame | None = N
                      "date": max(v["dates"]) if v["dates"] else None, "day": v["day"],
                      "performed": True, "label": v["label"], "visitnum": vnum})
     assessments = validate_assessments(
-        pd.DataFrame(arow).sort_values(["subject_id", "tp"], kind="stable"), file=ftr)
+        pd.DataFrame(arow).sort_values(["subject_id", "tp"], kind="stable"),
+        file=f"{ftr} (as assessment table)")
 
     subjects = None
     if dm is not None:

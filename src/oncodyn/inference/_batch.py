@@ -100,6 +100,7 @@ class SeriesBatch:
 
     def subset(self, index: np.ndarray) -> SeriesBatch:
         index = np.asarray(index)
-        ids = tuple(np.asarray(self.ids, dtype=object)[index].tolist()) if index.dtype != bool \
-            else tuple(i for i, k in zip(self.ids, index, strict=True) if k)
+        if index.dtype == bool:
+            index = np.flatnonzero(index)
+        ids = tuple(self.ids[i] for i in index)
         return SeriesBatch(ids, self.t[index], self.y[index], self.n[index])

@@ -92,11 +92,14 @@ def batched_lm(fun: ResidualFn, theta0: np.ndarray, valid: np.ndarray, *, max_it
             need_jac[upd] = False
             n_iter[upd] += 1
         J = jac[rows]
-        A = np.einsum("btp,btq->bpq", J, J)
-        g = np.einsum("btp,bt->bp", J, r[rows])
+        Jt = J.transpose(0, 2, 1)
+        A = Jt @ J
+        g = (Jt @ r[rows][:, :, None])[:, :, 0]
         d = np.diagonal(A, axis1=1, axis2=2)
         scale = np.maximum(d, 1e-12 * (np.max(d, axis=1, keepdims=True) + 1e-300))
-        M = A + (mu[rows, None] * scale)[:, :, None] * eye[None]
+        with np.errstate(over="ignore", invalid="ignore"):
+            M = A + (mu[rows, None] * scale)[:, :, None] * eye[None]
+        M = np.where(np.isfinite(M), M, 0.0) + 1e-300 * eye[None]
         try:
             step = -np.linalg.solve(M, g[:, :, None])[:, :, 0]
         except np.linalg.LinAlgError:
@@ -117,8 +120,8 @@ def batched_lm(fun: ResidualFn, theta0: np.ndarray, valid: np.ndarray, *, max_it
         loss[acc_rows] = loss_new[accept]
         need_jac[acc_rows] = True
         # gain ratio rho = actual / predicted reduction (Nielsen 1999 damping update)
-        pred = -(2.0 * np.einsum("bp,bp->b", step, g)
-                 + np.einsum("bp,bpq,bq->b", step, A, step))
+        pred = -(2.0 * np.sum(step * g, axis=1)
+                 + np.sum(step * (A @ step[:, :, None])[:, :, 0], axis=1))
         with np.errstate(all="ignore"):
             rho = np.where(pred > 0, (old - loss_new) / np.where(pred > 0, pred, 1.0), 0.0)
         fac = np.maximum(1.0 / 3.0, 1.0 - (2.0 * rho[accept] - 1.0) ** 3)

@@ -39,7 +39,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
@@ -323,10 +323,18 @@ class Fractionation:
     def fraction_doses(self) -> np.ndarray:
         return np.full(self.n_fractions, float(self.dose_per_fraction))
 
+    def fraction_g(self) -> np.ndarray:
+        """Lea-Catcheside factor per fraction (1: acute fractions)."""
+        return np.ones(self.n_fractions)
+
     def overall_time(self) -> float:
         """Days from the first to the last fraction."""
         t = self.fraction_times()
         return float(t[-1] - t[0])
+
+    def end_day(self) -> float:
+        """Day of the last fraction."""
+        return float(self.fraction_times()[-1])
 
     def bed(self, alpha_beta: Any) -> np.ndarray:
         return bed(self.n_fractions, self.dose_per_fraction, alpha_beta)
@@ -358,7 +366,7 @@ class ContinuousLDR:
         if not (self.rate_gy_h > 0 and self.duration_h > 0 and self.mu_per_h >= 0):
             raise ConfigError(f"LDR needs rate > 0, duration > 0, mu >= 0; got {self}")
 
-    modality = "ldr"
+    modality: ClassVar[str] = "ldr"
 
     @property
     def total_dose(self) -> float:
@@ -370,8 +378,16 @@ class ContinuousLDR:
     def fraction_doses(self) -> np.ndarray:
         return np.array([self.total_dose])
 
+    def fraction_g(self) -> np.ndarray:
+        """Lea-Catcheside factor ``g(mu T)`` of the implant, treated as one "fraction"."""
+        return np.atleast_1d(incomplete_repair_g(self.mu_per_h * self.duration_h))
+
     def overall_time(self) -> float:
         return self.duration_h / 24.0
+
+    def end_day(self) -> float:
+        """Day the implant is removed."""
+        return self.start_day + self.duration_h / 24.0
 
     def bed(self, alpha_beta: Any) -> np.ndarray:
         return bed_ldr(self.rate_gy_h, self.duration_h, alpha_beta, self.mu_per_h)
@@ -409,10 +425,9 @@ class Course:
             raise ConfigError("a radiotherapy course needs at least one component")
 
     def overall_time(self) -> float:
+        """Days from the first fraction (or implant) to the end of the last component."""
         first = min(float(c.fraction_times()[0]) for c in self.components)
-        last = max(float(c.fraction_times()[-1]) + c.overall_time() * (c.modality == "ldr")
-                   for c in self.components)
-        return last - first
+        return max(c.end_day() for c in self.components) - first
 
     def bed(self, alpha_beta: Any) -> np.ndarray:
         total = sum(c.bed(alpha_beta) for c in self.components)
@@ -429,6 +444,9 @@ class Course:
     def fraction_doses(self) -> np.ndarray:
         return np.concatenate([c.fraction_doses() for c in self.components])
 
+    def fraction_g(self) -> np.ndarray:
+        return np.concatenate([c.fraction_g() for c in self.components])
+
 
 def total_eqd2(components: Sequence[Component | Course], alpha_beta: Any) -> np.ndarray:
     """Sum of EQD2 (Gy) of several components, e.g. external beam plus HDR brachytherapy.
@@ -444,7 +462,7 @@ def total_eqd2(components: Sequence[Component | Course], alpha_beta: Any) -> np.
 
 # ------------------------------------------------------------------ lesion-level helpers
 def fraction_survival(doses: Any, alpha: Any, beta: Any, mask: Any = True, *,
-                      alpha_factor: Any = 1.0) -> np.ndarray:
+                      alpha_factor: Any = 1.0, g: Any = 1.0) -> np.ndarray:
     """Surviving fraction of each fraction for each lesion (vectorised).
 
     Parameters
@@ -457,11 +475,14 @@ def fraction_survival(doses: Any, alpha: Any, beta: Any, mask: Any = True, *,
         True where the lesion is in the field; others get survival 1.
     alpha_factor : array broadcastable to ``(..., n_lesions)`` or ``(..., n_lesions, n_fractions)``
         Chemotherapy radiosensitisation factor on alpha (1 = none; see :func:`sensitised_alpha`).
+    g : array broadcastable to ``doses``
+        Lea-Catcheside factor per fraction (1 for acute fractions; ``Course.fraction_g()`` gives
+        ``g(mu T)`` for an LDR implant, delivered over hours and applied at its start day).
 
     Returns
     -------
     array, shape ``(..., n_lesions, n_fractions)``
-        ``exp(-f alpha d - beta d^2)`` where irradiated, else 1.
+        ``exp(-f alpha d - g beta d^2)`` where irradiated, else 1.
     """
     d = _arr(doses, "doses", nonneg=True)
     a = _arr(alpha, "alpha", nonneg=True)[..., None]
@@ -470,7 +491,8 @@ def fraction_survival(doses: Any, alpha: Any, beta: Any, mask: Any = True, *,
     if f.ndim and f.ndim == a.ndim - 1:  # per lesion -> add fraction axis
         f = f[..., None]
     m = np.asarray(mask, dtype=bool)[..., None]
-    s = np.exp(-f * a * d - b * d * d)
+    gg = _arr(g, "g", nonneg=True)
+    s = np.exp(-f * a * d - gg * b * d * d)
     return np.where(m, s, 1.0)
 
 

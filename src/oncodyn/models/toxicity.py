@@ -37,6 +37,7 @@ from ..errors import ConfigError
 from .exposure import DOCETAXEL_MW, HOURS_PER_DAY, DoseEvents, LinearPK, cumulative_auc
 
 N_TRANSIT = 3
+_CHUNK_STEPS = 64  # integration steps per chunk of the exposure computation (memory bound)
 _KLOFT = ("Kloft C et al. 2006 docetaxel (DDMORE DDMODEL00000224; Netterberg I et al. 2017; read in "
           "nlmixr2lib Netterberg_2017_docetaxel.R), MODELS.md section 10")
 #: Docetaxel slope of Kloft 2006, L/umol.
@@ -168,22 +169,41 @@ def simulate_anc(params: FribergParams, t: Any, drug_auc: Any, *, y0: Any = None
         raise ConfigError(f"drug_auc must have shape (n_patients, {t.size - 1}[, 2]); got {a.shape}")
     if np.any(a < 0) or np.any(~np.isfinite(a)):
         raise ConfigError("drug_auc must be finite and >= 0")
-    circ0, ktr, slope, gamma = params.arrays()
-    n_p = np.broadcast_shapes(a.shape[:-2], circ0.shape, ktr.shape, slope.shape, gamma.shape)
-    n_p = n_p if n_p else (1,)
-    a = np.broadcast_to(a, n_p + a.shape[-2:])
-    circ0, ktr, slope, gamma = (np.broadcast_to(x, n_p) for x in (circ0, ktr, slope, gamma))
-    y = (np.broadcast_to(circ0, (5,) + n_p).copy() if y0 is None
-         else np.moveaxis(np.broadcast_to(np.asarray(y0, float), n_p + (5,)), -1, 0).copy())
-    y = y.reshape(5, -1)
-    circ0, ktr, slope, gamma = (np.ascontiguousarray(x).reshape(-1) for x in (circ0, ktr, slope, gamma))
-    # time-major layouts so each step reads and writes contiguous rows
-    kill = np.array(np.moveaxis(a.reshape(-1, t.size - 1, 2), 0, -1), order="C")  # (steps, 2, n)
+    y, circ0, ktr, slope, gamma, n_p = _prepare_batch(params, a.shape[:-2], y0)
+    # time-major layout so each step reads and writes contiguous rows
+    kill = np.array(np.moveaxis(np.broadcast_to(a, n_p + a.shape[-2:]).reshape(-1, t.size - 1, 2),
+                                0, -1), order="C")  # (n_steps, 2, n)
     kill *= ktr * slope  # exponent per unit feedback: ktr slope AUC
-    out = np.empty((t.size,) + ((5,) if return_states else ()) + (y.shape[1],))
+    out = _strang(y, circ0, ktr, gamma, kill, np.diff(t) * HOURS_PER_DAY, return_states)
+    if return_states:
+        return np.moveaxis(out, 0, -1).reshape(n_p + (t.size, 5))  # (n_t, 5, n) -> (n, n_t, 5)
+    return np.ascontiguousarray(out.T).reshape(n_p + (t.size,))
+
+
+def _prepare_batch(params: FribergParams, batch: tuple[int, ...], y0: Any):
+    """Flat contiguous per-patient parameters and initial states ``(5, n)``."""
+    circ0, ktr, slope, gamma = params.arrays()
+    n_p = np.broadcast_shapes(batch, circ0.shape, ktr.shape, slope.shape, gamma.shape)
+    n_p = n_p if n_p else (1,)
+    flat = [np.ascontiguousarray(np.broadcast_to(x, n_p)).reshape(-1)
+            for x in (circ0, ktr, slope, gamma)]
+    if y0 is None:
+        y = np.repeat(flat[0][None], 5, axis=0)
+    else:
+        y = np.moveaxis(np.broadcast_to(np.asarray(y0, float), n_p + (5,)).reshape(-1, 5), -1, 0)
+        y = np.array(y, order="C")
+    return (y, *flat, n_p)
+
+
+def _strang(y: np.ndarray, circ0, ktr, gamma, kill: np.ndarray, hs: np.ndarray,
+            return_states: bool) -> np.ndarray:
+    """Strang steps (half kill, RK4 drug-free flow, half kill); ``y`` ``(5, n)`` updated in place.
+
+    Returns ANC ``(n_t, n)`` or states ``(n_t, 5, n)``, time-major.
+    """
+    out = np.empty((hs.size + 1,) + ((5,) if return_states else ()) + (y.shape[1],))
     out[0] = y if return_states else y[4]
     k1, k2, k3, k4, tmp = (np.empty_like(y) for _ in range(5))
-    hs = np.diff(t) * HOURS_PER_DAY
     fb = np.power(circ0 / np.maximum(y[4], 1e-300), gamma)
     for k, h in enumerate(hs):
         # first half of the kill, exact given the frozen feedback
@@ -210,10 +230,7 @@ def simulate_anc(params: FribergParams, t: Any, drug_auc: Any, *, y0: Any = None
         fb = np.power(circ0 / np.maximum(y[4], 1e-300), gamma)
         y[0] *= np.exp(-fb * kill[k, 1])
         out[k + 1] = y if return_states else y[4]
-    res = np.moveaxis(out, 0, -1)  # (..., n_t)
-    if return_states:
-        return np.ascontiguousarray(np.moveaxis(res, 0, -1)).reshape(n_p + (t.size, 5))
-    return np.ascontiguousarray(res).reshape(n_p + (t.size,))
+    return out
 
 
 def anc_from_pk(params: FribergParams, pk: LinearPK, events: DoseEvents, t: Any, *,
@@ -231,14 +248,23 @@ def anc_from_pk(params: FribergParams, pk: LinearPK, events: DoseEvents, t: Any,
     t0 = min(float(t.min()), 0.0)
     n = int(math.ceil((float(t.max()) - t0) * HOURS_PER_DAY / step_h))
     grid = np.unique(np.concatenate([t0 + np.arange(n + 1) * step_h / HOURS_PER_DAY, t]))
-    half = np.empty(2 * grid.size - 1)
-    half[0::2] = grid
-    half[1::2] = 0.5 * (grid[:-1] + grid[1:])
-    F = np.atleast_2d(cumulative_auc(pk, events, half))
-    d = np.diff(F, axis=-1).reshape(F.shape[0], grid.size - 1, 2)
-    anc = simulate_anc(params, grid, np.maximum(d, 0.0))
-    idx = np.searchsorted(grid, t)
-    return NeutrophilCourse(t=t, anc=anc[..., idx])
+    pos = np.searchsorted(grid, t)  # output times are grid points
+    y, circ0, ktr, slope, gamma, n_p = _prepare_batch(params, pk.batch_shape + events.time.shape[:-1], None)
+    anc = np.empty((t.size, y.shape[1]))
+    for start in range(0, max(grid.size - 1, 1), _CHUNK_STEPS):  # bounded memory in time
+        g = grid[start: start + _CHUNK_STEPS + 1]
+        if g.size < 2:  # a single output time
+            g = np.array([g[0], g[0] + step_h / HOURS_PER_DAY])
+        half = np.empty(2 * g.size - 1)
+        half[0::2] = g
+        half[1::2] = 0.5 * (g[:-1] + g[1:])
+        F = np.broadcast_to(np.atleast_2d(cumulative_auc(pk, events, half)), (y.shape[1], half.size))
+        kill = np.maximum(np.diff(F, axis=-1), 0.0).T.reshape(g.size - 1, 2, -1) * (ktr * slope)
+        ancs = _strang(y, circ0, ktr, gamma, np.ascontiguousarray(kill), np.diff(g) * HOURS_PER_DAY,
+                       False)
+        sel = (pos >= start) & (pos < start + g.size)
+        anc[sel] = ancs[pos[sel] - start]
+    return NeutrophilCourse(t=t, anc=np.ascontiguousarray(anc.T))
 
 
 def ctcae_grade(anc: Any, lln: float = ANC_LLN_ILLUSTRATIVE) -> np.ndarray:

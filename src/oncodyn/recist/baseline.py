@@ -69,7 +69,9 @@ def classify(lesions: pd.DataFrame) -> pd.DataFrame:
                           np.where(sa >= NODE_PATHOLOGICAL_U, "NON_MEASURABLE_PATHOLOGICAL_NODE",
                                    "NORMAL_NODE"))),
         np.where((ld != MISSING) & (ld >= mn), "MEASURABLE", "NON_MEASURABLE"))
-    groups = [organ_group(o, n) for o, n in zip(b["organ"], nodal)]
+    oc, ou = pd.factorize(b["organ"].to_numpy())
+    gmap = np.array([organ_group(o, False) for o in ou] + [""], dtype=object)
+    groups = np.where(nodal, "lymph node", gmap[oc])
     return pd.DataFrame({
         "subject_id": b["subject_id"].to_numpy(), "lesion_id": b["lesion_id"].to_numpy(),
         "role": b["role"].to_numpy(), "organ": b["organ"].to_numpy(), "organ_group": groups,
@@ -106,9 +108,9 @@ def validate(lesions: pd.DataFrame, assessments: pd.DataFrame, subjects: pd.Data
 
     t = base[base["role"] == "TARGET"]
     small = t[(t["classification"] != "MEASURABLE")]
-    for sid, lid, nodal, mm, ld, sa, state in zip(small["subject_id"], small["lesion_id"],
+    for sid, lid, nodal, mm, ld, sa, _state in zip(small["subject_id"], small["lesion_id"],
                                                   small["nodal"], small["min_measurable_mm"],
-                                                  small["ld_mm"], small["sa_mm"], small["state"]):
+                                                  small["ld_mm"], small["sa_mm"], small["state"], strict=False):
         if nodal:
             add(sid, "error", f"NODAL_TARGET_TOO_SMALL:{lid}", lid,
                 f"nodal target {lid}: short axis {sa:g} mm < 15 mm (R2.4)")
@@ -125,16 +127,16 @@ def validate(lesions: pd.DataFrame, assessments: pd.DataFrame, subjects: pd.Data
     # targets never seen at baseline
     tl = lesions[(lesions["role"] == "TARGET") & (lesions["parent_lesion_id"] == "")]
     first = tl.groupby(["subject_id", "lesion_id"])["tp"].min()
-    for (sid, lid), tp0 in first[first > 0].items():
+    for (sid, lid), _tp0 in first[first > 0].items():
         add(sid, "error", f"TARGET_MISSING_AT_BASELINE:{lid}", lid,
             f"target {lid} has no baseline (tp 0) row (R2.4)")
     meas = base[base["classification"] == "MEASURABLE"].groupby("subject_id").size()
-    for sid, n in meas[meas == 1].items():
+    for sid, _n in meas[meas == 1].items():
         add(sid, "warning", "SOLITARY_MEASURABLE_LESION", "",
             "solitary measurable lesion: confirm by cytology/histology (R1.6)")
     # baseline timing (R2.6)
     b0 = assessments[assessments["tp"] == 0]
-    for sid, day in zip(b0["subject_id"], b0["day_first"]):
+    for sid, day in zip(b0["subject_id"], b0["day_first"], strict=False):
         if pd.isna(day):
             continue
         if day > 0:
@@ -146,9 +148,9 @@ def validate(lesions: pd.DataFrame, assessments: pd.DataFrame, subjects: pd.Data
                 f"{baseline_max_days_before} (R2.6)")
     nn = lesions[(lesions["role"] == "NEW") & lesions["nodal"] & (lesions["sa_u"] != MISSING)
                  & (lesions["sa_u"] < NODE_PATHOLOGICAL_U)]
-    for sid, lid, tp in zip(nn["subject_id"], nn["lesion_id"], nn["tp"]):
+    for sid, lid, tp in zip(nn["subject_id"], nn["lesion_id"], nn["tp"], strict=False):
         add(sid, "warning", f"NEW_NODE_BELOW_10MM:{lid}", lid,
             f"new node {lid} at tp {tp} flagged with short axis < 10 mm (R6.5)")
-    base["messages"] = [";".join(per_lesion.get((s, l), [])) for s, l in
-                        zip(base["subject_id"], base["lesion_id"])]
+    base["messages"] = [";".join(per_lesion.get((s, lid), [])) for s, lid in
+                        zip(base["subject_id"], base["lesion_id"], strict=False)]
     return base.drop(columns=["state"]), msgs

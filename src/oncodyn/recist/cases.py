@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -18,7 +19,7 @@ def case_frames(case: Mapping[str, Any]) -> dict[str, pd.DataFrame | dict]:
         if key not in case:
             raise DataError(f"case {case.get('id', '?')} has no {key!r}", column=key)
     sid = str(case["subject"]["subject_id"])
-    info = {str(l["lesion_id"]): l for l in case["lesions"]}
+    info = {str(x["lesion_id"]): x for x in case["lesions"]}
     asm = {int(a["tp"]): a for a in case["assessments"]}
     rows = []
     for i, m in enumerate(case["measurements"]):
@@ -26,13 +27,13 @@ def case_frames(case: Mapping[str, Any]) -> dict[str, pd.DataFrame | dict]:
         if lid not in info:
             raise DataError(f"measurement of unknown lesion {lid!r}", row=i, column="lesion_id")
         parent = m.get("parent_lesion_id") or info[lid].get("parent_lesion_id")
-        l = info.get(lid) or info.get(parent)
+        lx = info.get(lid) or info.get(parent)
         a = asm.get(int(m["tp"]), {})
         rows.append({
             "subject_id": sid, "tp": int(m["tp"]), "date": a.get("date"),
-            "day": a.get("day_offset"), "lesion_id": lid, "role": l.get("role"),
-            "organ": l.get("organ", ""), "nodal": bool(l.get("nodal", False)),
-            "method": l.get("method") or "CT", "slice_mm": l.get("slice_mm"),
+            "day": a.get("day_offset"), "lesion_id": lid, "role": lx.get("role"),
+            "organ": lx.get("organ", ""), "nodal": bool(lx.get("nodal", False)),
+            "method": lx.get("method") or "CT", "slice_mm": lx.get("slice_mm"),
             "ld_mm": m.get("ld_mm"), "sa_mm": m.get("sa_mm"), "state": m.get("state") or "",
             "into": m.get("into") or "", "parent_lesion_id": parent or "",
         })

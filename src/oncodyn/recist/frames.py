@@ -51,7 +51,7 @@ def timepoint_frame(c: dict) -> pd.DataFrame:
     when = np.where(labels != "", labels, np.where(np.isnan(day), "tp " + tps, "day " + dd))
     reasons = timepoint_reasons(c, when)
     if "i_note" in c:
-        reasons = [f"{r}; iRECIST: {n}" if n else r for r, n in zip(reasons, c["i_note"])]
+        reasons = [f"{r}; iRECIST: {n}" if n else r for r, n in zip(reasons, c["i_note"], strict=False)]
     df = pd.DataFrame({
         "subject_id": np.asarray(c["subject_id"], dtype=object),
         "tp": np.asarray(c["tp"], dtype=np.int64),

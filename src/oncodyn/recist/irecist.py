@@ -52,7 +52,7 @@ def evaluate_irecist(s: SubjectData, opts: RecistOptions):
     block = None
     confirmed_day = None
     first_iupd_day = None
-    for r, v in zip(recs, s.visits):
+    for r, v in zip(recs, s.visits, strict=False):
         r["overall_recist11"] = r["overall"]
         r["nlt_sum_mm"] = float("nan")
         if not v.performed:

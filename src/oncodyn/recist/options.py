@@ -8,8 +8,9 @@ et al., Lancet Oncol 2017;18:e143-e152 (iRECIST). Options tagged [C] in the spec
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Mapping
+from typing import Any
 
 from ..errors import ConfigError
 
@@ -140,7 +141,7 @@ class RecistOptions:
         return self.criteria == "iRECIST"
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> "RecistOptions":
+    def from_dict(cls, data: Mapping[str, Any] | None) -> RecistOptions:
         """Build options from a mapping (e.g. a case's ``options`` object); missing keys default.
 
         Raises
@@ -176,7 +177,7 @@ class RecistOptions:
                 kwargs[key] = value
         return cls(**kwargs)
 
-    def with_changes(self, **changes: Any) -> "RecistOptions":
+    def with_changes(self, **changes: Any) -> RecistOptions:
         """A copy with some options changed (validated like ``from_dict``)."""
         merged = {f.name: getattr(self, f.name) for f in fields(self)}
         for key in changes:

@@ -8,10 +8,8 @@ sums (units of 1/SCALE mm); the same function serves the reference and the NumPy
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from .tables import MISSING, SCALE
-
 
 _FRAC = np.array([""] + [("." + f"{i:02d}").rstrip("0") for i in range(1, 100)], dtype=object)
 _FRAC2 = np.array([""] + [f".{i:02d}" for i in range(1, 100)], dtype=object)

@@ -69,11 +69,11 @@ def target_response(values, nodal, B, N, after_cr: bool, opts: RecistOptions,
     complete = all(v is not None for v in values)
     S = sum(v for v in values if v is not None)
     sod, partial = (S, None) if complete else (None, S)
-    if complete and all((v < NODE_NORMAL_U) if n else (v == 0) for v, n in zip(values, nodal)):
+    if complete and all((v < NODE_NORMAL_U) if n else (v == 0) for v, n in zip(values, nodal, strict=False)):
         return "CR", "CR", sod, partial
     if after_cr and opts.reappearance_after_cr == "PD" and any(
             v is not None and ((v >= NODE_NORMAL_U) if n else (v > 0))
-            for v, n in zip(values, nodal)):
+            for v, n in zip(values, nodal, strict=False)):
         return "PD", "REAPPEAR", sod, partial
     if N is not None and pd_by_sum(S, N):
         return "PD", ("PD_SUM" if complete else "PD_PARTIAL"), sod, partial

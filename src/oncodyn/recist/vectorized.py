@@ -254,7 +254,7 @@ def evaluate_vectorized(p: Prepared, ids: list, opts: RecistOptions):
                 cr_c[:, i] = ok
             else:
                 pr_c[:, i] = ok
-    idx = np.arange(V)
+    np.arange(V)
 
     def first(mask):
         anym = mask.any(1)
@@ -355,7 +355,7 @@ def evaluate_vectorized(p: Prepared, ids: list, opts: RecistOptions):
                 "bor_tp": btp[k], "bor_day": bday[k], "confirmed": conf[k],
                 "best_pct_change": best[k],
                 "reason": [bor_reason(b, c, None if d != d else int(d), opts, nto)
-                           for b, c, d, nto in zip(bor[k], conf[k], bday[k], nt_only[k])],
+                           for b, c, d, nto in zip(bor[k], conf[k], bday[k], nt_only[k], strict=False)],
                 "ref": ref[k]}
     pfs_cols = {"subject_id": np.asarray(ids, dtype=object)[k], "event": pfs_event[k],
                 "day": pfs_day[k], "reason": pfs_reason[k], "dor_event": dor_event[k],

@@ -39,7 +39,7 @@ import numpy as np
 from ..patients.cohort import Cohort, sample_cohort, sphere_diameter
 from ..patients.config import ORGANS, Scenario
 from . import _treatment as tx
-from .recist_arrays import CR, NE, PD, PR, best_response, overall_response, select_targets, target_response
+from .recist_arrays import CR, NE, PD, PR, SD, best_response, overall_response, select_targets, target_response
 
 # event codes
 EV = {"toxicity": 1, "dose_reduced": 2, "dose_delayed": 3, "discontinued_toxicity": 4, "switch": 5,
@@ -85,6 +85,8 @@ class ChunkOutput:
     organ: np.ndarray | None = None
     nodal: np.ndarray | None = None
     new_day: np.ndarray | None = None      # (n, L) scan index when an occult colony was first seen
+    scan_day: np.ndarray | None = None     # (n, S) recorded assessment day (nominal + visit jitter)
+    scan_ntpd: np.ndarray | None = None    # (n, S) unequivocal non-target progression at the scan
     events: dict[str, np.ndarray] = field(default_factory=dict)
 
 
@@ -176,6 +178,7 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
     scan_sod = np.full((n, S_), np.nan, dtype=np.float32)
     scan_meas = np.full((n, S_, L), np.nan, dtype=np.float32) if keep_all else None
     new_day = np.full((n, L), -1, dtype=np.int16)
+    scan_ntpd = np.zeros((n, S_), dtype=bool) if keep_all else None
     ev_p: list[np.ndarray] = []
     ev_d: list[np.ndarray] = []
     ev_c: list[np.ndarray] = []
@@ -194,6 +197,7 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
     nt_nadir = None
     first_pd_day = np.full(n, np.nan)
     pd_seen = np.zeros(n, dtype=bool)
+    last_ov = np.full(n, NE, dtype=np.int8)  # last assessed (non-NE) overall response
     exit_logged = np.zeros(n, dtype=bool)
     pol = sc.policy
 
@@ -216,29 +220,47 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
             noise = 1.0 + im.measurement_cv * rng.standard_normal((n, L))
             meas = np.maximum(d_true * noise + im.additive_sd_mm * rng.standard_normal((n, L)), 0.0)
             meas[d_true < im.disappear_below_mm] = 0.0
+            # recorded to 0.01 mm and compared in integer hundredths, as oncodyn.recist does (R0.3);
+            # capped at 1e6 mm (a numerical ceiling far beyond any body, reached only long after
+            # progression under unbounded exponential growth) so the units fit in int64
+            meas_u = np.rint(np.minimum(meas, 1e6) * 100.0).astype(np.int64)
+            meas = meas_u / 100.0
             seen = ~exited
             if si == 0:
                 target, nontarget = select_targets(meas, visible, coh.nodal, coh.organ.astype(np.intp),
                                                    n_organs=len(ORGANS))
-                base = np.where(target, meas, 0.0).sum(axis=1)
+                base_u = np.where(target, meas_u, 0).sum(axis=1)
+                nadir_u = base_u.copy()
+                base = base_u / 100.0
                 nadir = base.copy()
                 nt_nadir = np.where(nontarget, vol, 0.0).sum(axis=1)
                 scan_sod[:, 0] = base
             else:
-                sod = np.where(target, meas, 0.0).sum(axis=1)
-                gone = np.where(coh.nodal, meas < 10.0, meas == 0.0)
+                sod_u = np.where(target, meas_u, 0).sum(axis=1)
+                sod = sod_u / 100.0
+                gone = np.where(coh.nodal, meas_u < 1000, meas_u == 0)
                 all_gone = ~(target & ~gone).any(axis=1)
-                tr = target_response(sod, base, nadir, all_gone)
+                tr = target_response(sod_u, base_u, nadir_u, all_gone)
                 nt_vol = np.where(nontarget, vol, 0.0).sum(axis=1)
                 nt_present = (nontarget & ~gone).any(axis=1)
+                # no target at baseline: response from non-targets alone (RECIST 1.1 Table 2):
+                # CR when all are gone, else NON-CR/NON-PD (coded SD); nothing to follow -> NE
+                no_t = ~target.any(axis=1)
+                tr[no_t] = np.where(nontarget[no_t].any(axis=1), np.where(nt_present[no_t], SD, CR), NE)
                 # unequivocal non-target progression: NT volume doubled from its nadir (illustrative)
                 nt_up = nontarget.any(axis=1) & (nt_vol >= 2.0 * np.maximum(nt_nadir, 1e-9)) & (nt_vol > 0)
                 newly_seen = present & occult[None, :] & ~detected & (d_true >= im.new_lesion_detection_mm)
                 new_day[newly_seen & seen[:, None]] = si
                 detected |= newly_seen
                 new = newly_seen.any(axis=1)
+                if keep_all:
+                    scan_ntpd[:, si] = nt_up & seen
                 ov = overall_response(tr, nt_present, nt_up, new)
+                # reappearance of any target or non-target after a CR is PD (RECIST 1.1 FAQ;
+                # oncodyn.recist option reappearance_after_cr="PD", its default)
+                ov[(last_ov == CR) & ((target | nontarget) & ~gone).any(axis=1)] = PD
                 ov = np.where(seen, ov, NE).astype(np.int8)
+                last_ov = np.where(ov != NE, ov, last_ov)
                 scan_resp[:, si] = ov
                 scan_sod[:, si] = np.where(seen, np.minimum(sod, 1e6), np.nan)
                 is_pd = (ov == PD) & seen
@@ -246,7 +268,8 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
                 first_pd_day[first] = t + jitter[first, si]
                 pd_seen |= is_pd
                 event(first, float(t), EV["progression"])
-                nadir = np.where(seen, np.minimum(nadir, sod), nadir)
+                nadir_u = np.where(seen, np.minimum(nadir_u, sod_u), nadir_u)
+                nadir = nadir_u / 100.0
                 nt_nadir = np.minimum(nt_nadir, nt_vol)
                 pct = np.where(base > 0, sod / np.where(base > 0, base, 1.0) - 1.0, 0.0)
                 _apply_policy(pol.kind, pol, t, seen, ov, first, pct, sod, nadir, base, active,
@@ -343,6 +366,7 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
         out.burden, out.state, out.scan_resp, out.scan_sod = burden, state, scan_resp, scan_sod
     if keep_all:
         out.scan_meas, out.role, out.organ, out.nodal, out.new_day = scan_meas, role, coh.organ, coh.nodal, new_day
+        out.scan_day, out.scan_ntpd = (sdays[None, :] + jitter).astype(np.int32), scan_ntpd
         cat = (lambda xs, dt_: np.concatenate(xs) if xs else np.zeros(0, dtype=dt_))
         out.events = {"patient": cat(ev_p, np.int64), "day": cat(ev_d, float),
                       "code": cat(ev_c, np.int8), "value": cat(ev_v, float)}

@@ -53,13 +53,20 @@ def select_targets(measured: np.ndarray, visible: np.ndarray, nodal: np.ndarray,
     return target, nontarget
 
 
-def target_response(sod: np.ndarray, base: np.ndarray, nadir: np.ndarray,
+def target_response(sod_u: np.ndarray, base_u: np.ndarray, nadir_u: np.ndarray,
                     all_gone: np.ndarray) -> np.ndarray:
-    """Target-lesion response code per patient at one scan."""
-    out = np.full(sod.shape, SD, dtype=np.int8)
-    out[sod <= 0.7 * base] = PR
+    """Target-lesion response code per patient at one scan.
+
+    Sums are integer hundredths of a mm and the thresholds are compared exactly, as in
+    :mod:`oncodyn.recist.timepoint` (R0.3): PR ``10 S <= 7 B``; PD ``5 S >= 6 N`` and
+    ``S - N >= 500`` (5 mm). CR (all targets gone) takes precedence over the sum rules
+    (RECIST 1.1 section 4.3.1: nodes < 10 mm may still add up to a non-zero sum).
+    """
+    sod_u, base_u, nadir_u = (np.asarray(x, dtype=np.int64) for x in (sod_u, base_u, nadir_u))
+    out = np.full(sod_u.shape, SD, dtype=np.int8)
+    out[10 * sod_u <= 7 * base_u] = PR
+    out[(5 * sod_u >= 6 * nadir_u) & (sod_u - nadir_u >= 500)] = PD
     out[all_gone] = CR
-    out[(sod >= 1.2 * nadir) & (sod - nadir >= 5.0 - 1e-9)] = PD
     return out
 
 

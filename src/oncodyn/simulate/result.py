@@ -107,9 +107,14 @@ class SimulationResult:
     def lesions_frame(self):
         """Scan measurements in the RECIST engine's canonical input format (``oncodyn.recist``).
 
-        Columns: subject_id, tp (0 = baseline), day, lesion_id, role (TARGET/NON-TARGET/NEW),
-        organ, nodal, method ("CT"), ld_mm, sa_mm, state (NA when measured; ABSENT when a
-        non-target or new lesion is not seen; PRESENT for visible non-targets).
+        Columns: subject_id, tp (0 = baseline), day (the recorded assessment day: nominal scan
+        day plus the visit-window jitter, the day the simulator's own RECIST uses), lesion_id,
+        role (TARGET/NON-TARGET/NEW), organ, nodal, method ("CT"), ld_mm, sa_mm, state.
+        ``state`` carries the reader's qualitative calls exactly as the simulator's RECIST makes
+        them: NA for targets (measured); for non-targets UNEQUIVOCAL_PROGRESSION at a scan where
+        the non-target volume doubled from its nadir, ABSENT when gone (non-nodal read as 0 mm,
+        nodes short axis < 10 mm, RECIST 1.1 section 4.3.2), PRESENT otherwise; new lesions are
+        UNEQUIVOCAL from the scan that first detected them on.
         Non-nodal lesions report ld_mm; nodal lesions report the short axis in sa_mm (the
         simulator models a node's short axis).
         """
@@ -129,9 +134,12 @@ class SimulationResult:
             val = ch.scan_meas[pi, si, li].astype(float)
             nodal = ch.nodal[pi, li]
             roles = np.array(["", "TARGET", "NON-TARGET", "NEW"])[role]
-            state = np.where(role == 1, None, np.where(val > 0, "PRESENT", "ABSENT"))
+            gone = np.where(nodal, val < 10.0, val == 0.0)
+            nt_state = np.where(ch.scan_ntpd[pi, si], "UNEQUIVOCAL_PROGRESSION",
+                                np.where(gone, "ABSENT", "PRESENT"))
+            state = np.where(role == 1, None, np.where(role == 3, "UNEQUIVOCAL", nt_state))
             frames.append(pd.DataFrame({
-                "subject_id": pi + offset, "tp": si, "day": self.scan_days[si],
+                "subject_id": pi + offset, "tp": si, "day": ch.scan_day[pi, si],
                 "lesion_id": np.char.add("L", (li + 1).astype(str)), "role": roles,
                 "organ": np.asarray(ORGANS)[ch.organ[pi, li]], "nodal": nodal, "method": "CT",
                 "ld_mm": np.where(nodal, np.nan, val), "sa_mm": np.where(nodal, val, np.nan),
