@@ -33,7 +33,8 @@ def test_registered_model_passes_contract(name):
     report = check_model(name)
     assert report.passed
     assert {r.name for r in report.results} == {
-        "parameters", "shapes", "initial", "closed_vs_ode", "batching", "positivity", "exposure"}
+        "parameters", "shapes", "initial", "closed_vs_ode", "jacobian", "batching", "positivity",
+        "exposure"}
 
 
 @pytest.mark.parametrize("name", ALL_MODELS)
@@ -147,3 +148,19 @@ def test_contract_catches_wrong_state_shapes():
                    initial_state=lambda p, xp: p[..., 0], closed_form=EXP.closed_form,
                    equation="x", reference="x")
     assert "initial_state gave shape" in _failed(broken, "shapes")
+
+
+def test_contract_catches_wrong_analytic_jacobian():
+    """A Jacobian off by 1% in one column must fail the finite-difference comparison."""
+    gb = get_model("bertalanffy")
+
+    def jac(t, p, u, xp):
+        j = gb.jacobian(t, p, u, xp).copy()
+        j[..., 2] *= 1.01
+        return j
+
+    broken = Model(name="broken_jacobian", title="x", parameters=gb.parameters, rhs=gb.rhs,
+                   initial_state=gb.initial_state, closed_form=gb.closed_form, jacobian=jac,
+                   equation="x", reference="x")
+    msg = _failed(broken, "jacobian")
+    assert "omega" in msg

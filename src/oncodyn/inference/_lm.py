@@ -52,7 +52,8 @@ def _jacobian(fun: ResidualFn, theta: np.ndarray, rows: np.ndarray, r0: np.ndarr
 def batched_lm(fun: ResidualFn, theta0: np.ndarray, valid: np.ndarray, *, max_iter: int = 200,
                ftol: float = 1e-8, xtol: float = 1e-8, rel_step: float = 1e-7,
                mu0: float = 1e-3, lower: np.ndarray | None = None,
-               upper: np.ndarray | None = None) -> LMResult:
+               upper: np.ndarray | None = None,
+               jac_fun: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> LMResult:
     """Minimise ``sum(r**2)`` independently for each row of ``theta0``.
 
     Parameters
@@ -61,14 +62,18 @@ def batched_lm(fun: ResidualFn, theta0: np.ndarray, valid: np.ndarray, *, max_it
     theta0 : (B, P) starting points (unconstrained scale).
     valid : (B, T) bool, which residual entries are data points.
     max_iter : int, iterations (Jacobian evaluations) at most.
+    jac_fun : optional analytic Jacobian ``jac_fun(theta[rows], rows) -> (len(rows), T, P)``;
+        forward differences otherwise.
     lower, upper : optional (P,) bounds on theta; steps are projected onto the box (a projected
         Levenberg–Marquardt step, Kanzow, Yamashita & Fukushima 2004, J Comput Appl Math 172:375).
     ftol, xtol : relative loss decrease and relative step size that count as convergence
         (the same defaults and meaning as ``scipy.optimize.least_squares``).
     """
     theta = np.array(theta0, dtype=float, copy=True)
+    lo_b = np.full(theta.shape[1], -np.inf) if lower is None else np.asarray(lower, float)
+    hi_b = np.full(theta.shape[1], np.inf) if upper is None else np.asarray(upper, float)
     if lower is not None or upper is not None:
-        theta = np.clip(theta, -np.inf if lower is None else lower, np.inf if upper is None else upper)
+        theta = np.clip(theta, lo_b, hi_b)
     b, p = theta.shape
     all_rows = np.arange(b)
     r = fun(theta, all_rows)
@@ -82,13 +87,20 @@ def batched_lm(fun: ResidualFn, theta0: np.ndarray, valid: np.ndarray, *, max_it
     jac = np.zeros((b, r.shape[1], p))
     need_jac = np.ones(b, dtype=bool)
     eye = np.eye(p)
+
+    def _jac(rows: np.ndarray) -> np.ndarray:
+        if jac_fun is None:
+            return _jacobian(fun, theta[rows], rows, r[rows], valid[rows], rel_step)
+        J = np.asarray(jac_fun(theta[rows], rows), float)
+        return np.where(valid[rows][:, :, None] & np.isfinite(J), J, 0.0)
+
     for _ in range(max_iter):
         rows = np.flatnonzero(active)
         if rows.size == 0:
             break
         upd = rows[need_jac[rows]]
         if upd.size:
-            jac[upd] = _jacobian(fun, theta[upd], upd, r[upd], valid[upd], rel_step)
+            jac[upd] = _jac(upd)
             need_jac[upd] = False
             n_iter[upd] += 1
         J = jac[rows]
@@ -105,11 +117,26 @@ def batched_lm(fun: ResidualFn, theta0: np.ndarray, valid: np.ndarray, *, max_it
         except np.linalg.LinAlgError:
             step = -np.stack([np.linalg.lstsq(m, gg, rcond=None)[0] for m, gg in zip(M, g, strict=True)])
         step = np.where(np.isfinite(step), step, 0.0)
-        th_new = theta[rows] + step
         if lower is not None or upper is not None:
-            th_new = np.clip(th_new, -np.inf if lower is None else lower,
-                             np.inf if upper is None else upper)
-            step = th_new - theta[rows]
+            # active set: a parameter on a bound whose step points outward is frozen for this
+            # step and the normal equations are solved for the others (a projected step alone
+            # distorts the direction and stalls LM at the bound)
+            th = theta[rows]
+            blocked = (((th <= lo_b + 1e-12) & (step < 0)) | ((th >= hi_b - 1e-12) & (step > 0)))
+            redo = np.flatnonzero(blocked.any(axis=1))
+            if redo.size:
+                keep = ~blocked[redo]
+                Mr = M[redo] * (keep[:, :, None] & keep[:, None, :]) + (~keep)[:, :, None] * eye[None]
+                gr = np.where(keep, g[redo], 0.0)
+                try:
+                    sr = -np.linalg.solve(Mr, gr[:, :, None])[:, :, 0]
+                except np.linalg.LinAlgError:
+                    sr = np.zeros_like(gr)
+                step[redo] = np.where(np.isfinite(sr) & keep, sr, 0.0)
+            th_new = np.clip(th + step, lo_b, hi_b)
+            step = th_new - th
+        else:
+            th_new = theta[rows] + step
         r_new = np.where(valid[rows], fun(th_new, rows), 0.0)
         loss_new = _loss(r_new, valid[rows])
         old = loss[rows]
@@ -144,5 +171,5 @@ def batched_lm(fun: ResidualFn, theta0: np.ndarray, valid: np.ndarray, *, max_it
     # Jacobian at the final point for every row (for uncertainty)
     stale = np.flatnonzero(need_jac & np.isfinite(loss))
     if stale.size:
-        jac[stale] = _jacobian(fun, theta[stale], stale, r[stale], valid[stale], rel_step)
+        jac[stale] = _jac(stale)
     return LMResult(theta, loss, n_iter, converged & np.isfinite(loss), jac, r)

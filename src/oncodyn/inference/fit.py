@@ -153,7 +153,7 @@ def _fit_core(
     exposure: Any = None,
     max_iter: int = 200,
     screen_iter: int = 10,
-    ftol: float = 1e-10,
+    ftol: float = 1e-8,
     reweight_passes: int = 3,
 ) -> FitResult:
     """Fit one batch of series (no length bucketing); see :func:`fit`.
@@ -235,6 +235,29 @@ def _fit_core(
 
         return residual
 
+    analytic = (model.jacobian is not None and model.closed_form is not None
+                and not callable(exposure))
+
+    def make_jacobian(rmap: np.ndarray) -> Any:
+        if not analytic:
+            return None
+
+        def jacobian(theta_free: np.ndarray, rows: np.ndarray) -> np.ndarray:
+            lrows = rmap[rows]
+            srows = rows_series[lrows]
+            full = assemble(theta_free, lrows)
+            p = tr.to_constrained(model, full)
+            u = 0.0 if exposure is None else exposure
+            with np.errstate(all="ignore"):
+                dfdp = np.asarray(model.jacobian(t[srows], p, u, np), float)  # (b, T, P)
+                J = dfdp * tr.jacobian_diag(model, full)[:, None, :]
+                if scale == "log":
+                    f = np.asarray(model.closed_form(t[srows], p, u, np), float)
+                    J = J / f[:, :, None]
+            return J[:, :, free] * weights[srows][:, :, None]
+
+        return jacobian
+
     tlo, thi = tr.theta_bounds(model)
     tlo, thi = tlo[free], thi[free]
     for pass_i in range(passes):
@@ -245,14 +268,16 @@ def _fit_core(
             # (the default start always goes on to stage 2 too, so the result is never worse than a
             # single local run from it, up to the optimiser's tolerance)
             screen = batched_lm(make_residual(row_map), theta_start, valid[rows_series],
-                                max_iter=screen_iter, lower=tlo, upper=thi)
+                                max_iter=screen_iter, lower=tlo, upper=thi,
+                                jac_fun=make_jacobian(row_map))
             loss1 = screen.loss.reshape(n_starts, b)
             pick = np.argmin(np.where(np.isfinite(loss1), loss1, np.inf), axis=0)
             pick = np.where(pick == 0, 1, pick)
             row_map = np.concatenate([np.arange(b), pick * b + np.arange(b)])
             theta_start = np.concatenate([theta_start[:b], screen.theta[b:][(pick - 1) * b + np.arange(b)]])
         res = batched_lm(make_residual(row_map), theta_start, valid[rows_series[row_map]],
-                         max_iter=max_iter, lower=tlo, upper=thi, ftol=ftol, xtol=ftol)
+                         max_iter=max_iter, lower=tlo, upper=thi, ftol=ftol, xtol=ftol,
+                         jac_fun=make_jacobian(row_map))
         if res.theta.shape[0] != b:  # several candidates per series: keep the best
             loss = res.loss.reshape(-1, b)
             pick = np.argmin(np.where(np.isfinite(loss), loss, np.inf), axis=0)

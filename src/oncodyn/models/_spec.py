@@ -17,6 +17,9 @@ Signatures
 * ``initial_state(p, xp) -> y0`` with shape ``(..., n_states)``.
 * ``closed_form(t, p, u, xp) -> size`` with shape ``(..., n_t)``; ``u`` constant in time.
 * ``observe(y, xp) -> size``: observed size from states (default: sum of the states).
+* ``jacobian(t, p, u, xp) -> d size / d p`` with shape ``(..., n_t, n_params)`` (optional, for
+  closed forms; calibration uses it instead of finite differences, and ``check_model`` compares it
+  with finite differences).
 """
 
 from __future__ import annotations
@@ -97,6 +100,7 @@ class Model:
     initial_state: Callable[..., Any]
     closed_form: Callable[..., Any] | None = None
     observe: Callable[..., Any] = _sum_states
+    jacobian: Callable[..., Any] | None = None
     states: tuple[str, ...] = ("size",)
     inputs: tuple[str, ...] = ()
     kind: ModelKind = "growth"

@@ -51,6 +51,30 @@ def _gb_closed(t: Any, v0: Any, vinf: Any, omega: Any, lam: Any, xp: Any) -> Any
     return vinf * xp.exp(xp.where(small, gompertz, general))
 
 
+def _gb_jac(t: Any, v0: Any, vinf: Any, omega: Any, lam: Any, xp: Any) -> Any:
+    """Derivatives of the GB closed form w.r.t. (v0, v_inf, omega, lam), stacked on a last axis.
+
+    With L = ln(v0/v_inf), a = exp(-omega t), m = expm1(lam L), q = 1 + m a and E = ln(q)/lam:
+    dE/dL = exp(lam L) a / q, dE/domega = -t m a / (lam q),
+    dE/dlam = -ln(q)/lam^2 + L exp(lam L) a / (lam q); lam -> 0 limits: a, -t L a, a L^2 (1-a)/2.
+    """
+    L = xp.log(v0 / vinf)
+    a = xp.exp(-omega * t)
+    small = xp.abs(lam) < 1e-7
+    lam_s = xp.where(small, 1.0, lam)
+    m = xp.expm1(lam_s * L)
+    q = 1.0 + m * a
+    e_l = xp.exp(lam_s * L)
+    logq = xp.log1p(m * a)
+    E = xp.where(small, L * a, logq / lam_s)
+    V = vinf * xp.exp(E)
+    dE_dL = xp.where(small, a, e_l * a / q)
+    dE_dw = xp.where(small, -t * L * a, -t * m * a / (lam_s * q))
+    dE_dlam = xp.where(small, 0.5 * a * L * L * (1.0 - a),
+                       -logq / lam_s**2 + L * e_l * a / (lam_s * q))
+    return xp.stack([V * dE_dL / v0, V / vinf * (1.0 - dE_dL), V * dE_dw, V * dE_dlam], axis=-1)
+
+
 def _gb_rhs(y: Any, vinf: Any, omega: Any, lam: Any, xp: Any) -> Any:
     log_ratio = xp.log(xp.maximum(y, 1e-300) / vinf)
     small = xp.abs(lam) < 1e-7
@@ -68,6 +92,11 @@ def _exp_closed(t: Any, p: Any, u: Any, xp: Any) -> Any:
     return _first(p, 0) * xp.exp(_first(p, 1) * t)
 
 
+def _exp_jac(t: Any, p: Any, u: Any, xp: Any) -> Any:
+    e = xp.exp(_first(p, 1) * t)
+    return xp.stack([e, _first(p, 0) * t * e], axis=-1)
+
+
 def _exp_rhs(t: Any, y: Any, p: Any, u: Any, xp: Any) -> Any:
     return p[..., 1:2] * y
 
@@ -77,7 +106,7 @@ exponential = register(Model(
     title="Exponential growth",
     parameters=(V0, Parameter("omega", "1/day", 0.0084, -1.0, 1.0, "identity",
                               "net growth rate (negative = shrinkage)", _TUBIANA)),
-    rhs=_exp_rhs, initial_state=_init_v0, closed_form=_exp_closed,
+    rhs=_exp_rhs, initial_state=_init_v0, closed_form=_exp_closed, jacobian=_exp_jac,
     equation="dV/dt = omega V;  V(t) = v0 exp(omega t)",
     reference="Benzekry 2014 PLOS Comput Biol 10:e1003800 Table 1; TumorGrowth.jl `exponential`",
 ))
@@ -91,9 +120,12 @@ def _fixed_lambda_model(name: str, title: str, lam: float, source: str) -> Model
     def rhs(t: Any, y: Any, p: Any, u: Any, xp: Any) -> Any:
         return _gb_rhs(y, p[..., 1:2], p[..., 2:3], lam, xp)
 
+    def jac(t: Any, p: Any, u: Any, xp: Any) -> Any:
+        return _gb_jac(t, _first(p, 0), _first(p, 1), _first(p, 2), lam, xp)[..., :3]
+
     return register(Model(
         name=name, title=title, parameters=(V0, VINF, OMEGA), rhs=rhs,
-        initial_state=_init_v0, closed_form=closed,
+        initial_state=_init_v0, closed_form=closed, jacobian=jac,
         equation=f"generalised Bertalanffy with lam = {lam:g}: "
                  "V = v_inf [1 + ((v0/v_inf)^lam - 1) e^(-omega t)]^(1/lam)",
         reference=source,
@@ -118,6 +150,10 @@ def _gb_closed_p(t: Any, p: Any, u: Any, xp: Any) -> Any:
     return _gb_closed(t, _first(p, 0), _first(p, 1), _first(p, 2), _first(p, 3), xp)
 
 
+def _gb_jac_p(t: Any, p: Any, u: Any, xp: Any) -> Any:
+    return _gb_jac(t, _first(p, 0), _first(p, 1), _first(p, 2), _first(p, 3), xp)
+
+
 def _gb_rhs_p(t: Any, y: Any, p: Any, u: Any, xp: Any) -> Any:
     return _gb_rhs(y, p[..., 1:2], p[..., 2:3], p[..., 3:4], xp)
 
@@ -129,7 +165,7 @@ bertalanffy = register(Model(
                 Parameter("lam", "1", 1.0 / 3.0, -3.0, 3.0, "identity",
                           "shape exponent (0 Gompertz, -1 logistic, 1/3 classical Bertalanffy)",
                           "1/3: classical Bertalanffy (von Bertalanffy 1957)")),
-    rhs=_gb_rhs_p, initial_state=_init_v0, closed_form=_gb_closed_p,
+    rhs=_gb_rhs_p, initial_state=_init_v0, closed_form=_gb_closed_p, jacobian=_gb_jac_p,
     equation="dV/dt = (omega/lam) V ((V/v_inf)^(-lam) - 1); "
              "V = v_inf [1 + ((v0/v_inf)^lam - 1) e^(-omega t)]^(1/lam)",
     reference="TumorGrowth.jl `bertalanffy` (Blaom & Okon 2025 arXiv:2502.07964); "
