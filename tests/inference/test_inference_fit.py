@@ -148,3 +148,19 @@ def test_series_batch_from_frame_groups_and_sorts():
     b = SeriesBatch.from_frame(df, by=("subject",))
     assert b.ids == ("a", "b")
     np.testing.assert_array_equal(b.y, [[1.0, 2.0], [3.0, 4.0]])
+
+
+def test_fit_frame_volume_vs_diameter():
+    """Diameters from an exponential volume law are fitted exactly on the volume scale, and
+    the diameter-scale exponential rate is one third of the volume rate (V ~ d^3)."""
+    import pandas as pd
+
+    from oncodyn.inference import fit_frame, volume_to_diameter
+
+    t = np.array([0.0, 42, 84, 126, 168])
+    v = 1e4 * np.exp(0.006 * t)
+    df = pd.DataFrame({"subject": "a", "series": "L1", "time": t, "size": volume_to_diameter(v)})
+    rv = fit_frame("exponential", df, observable="volume")
+    rd = fit_frame("exponential", df, observable="diameter")
+    np.testing.assert_allclose(rv.params[0], [1e4, 0.006], rtol=1e-6)
+    np.testing.assert_allclose(rd.params[0, 1], 0.002, rtol=1e-6)

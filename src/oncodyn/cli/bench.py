@@ -10,10 +10,42 @@ app = typer.Typer(help="Benchmarks with JSON output (figures compared from run t
                   no_args_is_help=True)
 
 
-def _progress():  # a rich status line for long work
-    from rich.console import Console
+def _require_files(*paths: Path | None) -> None:
+    """Fail with one clear line before any progress display starts."""
+    from ..errors import DataError
 
-    return Console(stderr=True).status("starting")
+    for p in paths:
+        if p is not None and not Path(p).is_file():
+            raise DataError("file not found", file=str(p))
+
+
+class _LawProgress:
+    """A rich progress bar over the laws of a benchmark (on stderr, so JSON/stdout stay clean)."""
+
+    def __init__(self, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._p = Progress(TextColumn("{task.description}"), BarColumn(),
+                           TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                           console=Console(stderr=True), transient=True)
+        self._task = self._p.add_task("starting", total=total)
+        self._started = False
+
+    def __enter__(self) -> _LawProgress:
+        self._p.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._started:
+            self._p.update(self._task, advance=1, description="done")
+        self._p.__exit__(*exc)
+
+    def step(self, name: str) -> None:
+        if self._started:
+            self._p.update(self._task, advance=1)
+        self._started = True
+        self._p.update(self._task, description=f"fitting {name}")
 
 
 @app.command("forecast")
@@ -25,10 +57,12 @@ def forecast_cmd(
 ) -> None:
     """Model battle: every classical law and LOCF on the last 2 readings (TumorGrowth.jl protocol)."""
     from ..bench import forecast
+    from ..models import CLASSICAL_LAWS
 
-    with _progress() as status:
+    _require_files(data, published)
+    with _LawProgress(len(CLASSICAL_LAWS)) as bar:
         out = forecast.run(data, published=published, json_out=json_out, seed=seed,
-                           progress=lambda s: status.update(f"fitting {s}"))
+                           progress=bar.step)
     _print_forecast(out)
     typer.echo(f"wrote {json_out}")
 
@@ -58,9 +92,11 @@ def fit_cmd(
 ) -> None:
     """Batched calibration of every classical law vs a per-series scipy least_squares loop."""
     from ..bench import fit
+    from ..models import CLASSICAL_LAWS
 
-    with _progress() as status:
-        out = fit.run(data, json_out=json_out, progress=lambda s: status.update(f"fitting {s}"))
+    _require_files(data)
+    with _LawProgress(len(CLASSICAL_LAWS)) as bar:
+        out = fit.run(data, json_out=json_out, progress=bar.step)
     typer.echo(f"{out['series']} series x {len(out['laws'])} laws: oncodyn {out['wall_s']['oncodyn']:.2f} s, "
                f"scipy loop {out['wall_s']['scipy_loop']:.2f} s, speedup {out['speedup']:.1f}, "
                f"loss not worse in {100 * out['loss_not_worse_fraction']:.2f}% of fits")

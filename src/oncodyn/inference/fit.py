@@ -65,87 +65,6 @@ def fit(
     *,
     scale: Scale = "linear",
     error: ErrorModel = "additive",
-    starts: np.ndarray | None = None,
-    exposure: Any = None,
-    **options: Any,
-) -> FitResult:
-    """Fit ``model`` to every series of ``data`` (a :class:`SeriesBatch`).
-
-    Parameters
-    ----------
-    model : name or Model
-    data : SeriesBatch (see :meth:`SeriesBatch.from_frame` to build one from a long table)
-    scale : "linear" or "log" residual scale.
-    error : "additive", "proportional" or "combined" error model.
-    starts : optional natural-scale starts (S, n_series, n_params), replacing the default ones.
-    exposure : model input (constant, per-series array, or callable) for response models.
-    **options : ``combined_ratio``, ``log_floor``, ``fixed``, ``max_iter``, ``screen_iter``,
-        ``ftol``, ``reweight_passes``; see :func:`_fit_core`.
-
-    Series are grouped by length (buckets whose widths grow by a factor 1.6) so that padding
-    does not multiply the work; results come back in the order of ``data``.
-    """
-    model = get_model(model)
-    per_series_exposure = exposure is not None and not callable(exposure) and np.ndim(exposure) > 0
-    buckets = _length_buckets(data.n)
-    if len(buckets) == 1 or per_series_exposure:
-        return _fit_core(model, data, scale=scale, error=error, starts=starts, exposure=exposure,
-                         **options)
-    parts = []
-    for idx in buckets:
-        sub = data.subset(idx)
-        width = max(int(sub.n.max()), 1)
-        sub = SeriesBatch(sub.ids, sub.t[:, :width], sub.y[:, :width], sub.n)
-        st = None if starts is None else np.asarray(starts, float)[..., idx, :]
-        parts.append(_fit_core(model, sub, scale=scale, error=error, starts=st,
-                               exposure=exposure, **options))
-    return _merge(parts, buckets, data)
-
-
-def _length_buckets(n: np.ndarray, growth: float = 1.6) -> list[np.ndarray]:
-    n = np.asarray(n)
-    if n.size == 0:
-        return [np.arange(0)]
-    lo = max(int(n.min()), 1)
-    edges = [lo]
-    while edges[-1] < n.max():
-        edges.append(max(edges[-1] + 1, int(edges[-1] * growth)))
-    out, prev = [], -1
-    for e in edges:
-        idx = np.flatnonzero((n > prev) & (n <= e))
-        if idx.size:
-            out.append(idx)
-        prev = e
-    return out
-
-
-def _merge(parts: list[FitResult], buckets: list[np.ndarray], data: SeriesBatch) -> FitResult:
-    b = len(data)
-    first = parts[0]
-    arrays: dict[str, Any] = {}
-    for name in ("params", "se", "loss", "sigma", "n_obs", "loglik", "aic", "aicc", "bic",
-                 "n_iter", "cov_theta", "theta"):
-        ref = getattr(first, name)
-        out = np.empty((b,) + ref.shape[1:], dtype=ref.dtype)
-        for part, idx in zip(parts, buckets, strict=True):
-            out[idx] = getattr(part, name)
-        arrays[name] = out
-    status: list[Any] = [None] * b
-    message: list[Any] = [None] * b
-    for part, idx in zip(parts, buckets, strict=True):
-        for j, i in enumerate(idx):
-            status[i] = part.status[j]
-            message[i] = part.message[j]
-    return FitResult(model=first.model, ids=data.ids, status=tuple(status),
-                     message=tuple(message), scale=first.scale, error=first.error, **arrays)
-
-
-def _fit_core(
-    model: Model,
-    data: SeriesBatch,
-    *,
-    scale: Scale = "linear",
-    error: ErrorModel = "additive",
     combined_ratio: float | None = None,
     log_floor: float | None = None,
     starts: np.ndarray | None = None,
@@ -156,10 +75,14 @@ def _fit_core(
     ftol: float = 1e-8,
     reweight_passes: int = 3,
 ) -> FitResult:
-    """Fit one batch of series (no length bucketing); see :func:`fit`.
+    """Fit ``model`` to every series of ``data`` (a :class:`SeriesBatch`).
 
     Parameters
     ----------
+    model : name or Model
+    data : SeriesBatch (see :meth:`SeriesBatch.from_frame`, or :func:`fit_frame` for tables)
+    scale : "linear" or "log" residual scale.
+    error : "additive", "proportional" or "combined" error model.
     combined_ratio : c in sd = s sqrt(c^2 + f^2) (data units); default 5% of each series' max.
     log_floor : values <= 0 are replaced by this on the log scale; default 1% of each series' max.
     starts : optional natural-scale starts (S, n_series, n_params), replacing the default ones.

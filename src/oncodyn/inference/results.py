@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
 
 
-class FitStatus(str, Enum):
+class FitStatus(StrEnum):
     """Outcome of one series' fit. Only ``CONVERGED`` counts as success."""
 
     CONVERGED = "converged"
