@@ -195,18 +195,19 @@ def fit(
                                 jac_fun=make_jacobian(row_map))
             loss1 = screen.loss.reshape(n_starts, b)
             pick = np.argmin(np.where(np.isfinite(loss1), loss1, np.inf), axis=0)
-            pick = np.where(pick == 0, 1, pick)
-            row_map = np.concatenate([np.arange(b), pick * b + np.arange(b)])
-            theta_start = np.concatenate([theta_start[:b], screen.theta[b:][(pick - 1) * b + np.arange(b)]])
+            best_rows = pick * b + np.arange(b)
+            redo = np.flatnonzero(pick != 0)  # the default start from scratch, where it lost
+            row_map = np.concatenate([best_rows, redo])
+            theta_start = np.concatenate([screen.theta[best_rows], theta_start[redo]])
         res = batched_lm(make_residual(row_map), theta_start, valid[rows_series[row_map]],
                          max_iter=max_iter, lower=tlo, upper=thi, ftol=ftol, xtol=ftol,
                          jac_fun=make_jacobian(row_map))
-        if res.theta.shape[0] != b:  # several candidates per series: keep the best
-            loss = res.loss.reshape(-1, b)
-            pick = np.argmin(np.where(np.isfinite(loss), loss, np.inf), axis=0)
-            sel = pick * b + np.arange(b)
-        else:
-            sel = np.arange(b)
+        # keep, for each series, its candidate with the smallest finite loss
+        owner = rows_series[row_map]
+        cand_loss = np.where(np.isfinite(res.loss), res.loss, np.inf)
+        order = np.lexsort((cand_loss, owner))
+        first = np.r_[True, owner[order][1:] != owner[order][:-1]]
+        sel = order[first]
         best_loss = res.loss[sel]
         best_theta = assemble(res.theta[sel], row_map[sel])
         best_conv = res.converged[sel]
