@@ -181,6 +181,11 @@ def fit(
 
         return jacobian
 
+    # an exact fit: a loss below 1e-14 of the data's sum of squares is rounding noise (relative
+    # residuals ~1e-7, the finite-difference/solver precision), so such rows stop there
+    floor = 1e-14 * np.nansum(np.where(valid, y_cmp, 0.0) ** 2, axis=1)
+    floor[n_obs < free.size] = np.inf  # too few points: not fitted (status TOO_FEW_POINTS)
+    floor = floor[rows_series]
     tlo, thi = tr.theta_bounds(model)
     tlo, thi = tlo[free], thi[free]
     for pass_i in range(passes):
@@ -192,7 +197,7 @@ def fit(
             # single local run from it, up to the optimiser's tolerance)
             screen = batched_lm(make_residual(row_map), theta_start, valid[rows_series],
                                 max_iter=screen_iter, lower=tlo, upper=thi,
-                                jac_fun=make_jacobian(row_map))
+                                jac_fun=make_jacobian(row_map), loss_floor=floor[row_map])
             loss1 = screen.loss.reshape(n_starts, b)
             pick = np.argmin(np.where(np.isfinite(loss1), loss1, np.inf), axis=0)
             best_rows = pick * b + np.arange(b)
@@ -201,7 +206,7 @@ def fit(
             theta_start = np.concatenate([screen.theta[best_rows], theta_start[redo]])
         res = batched_lm(make_residual(row_map), theta_start, valid[rows_series[row_map]],
                          max_iter=max_iter, lower=tlo, upper=thi, ftol=ftol, xtol=ftol,
-                         jac_fun=make_jacobian(row_map))
+                         jac_fun=make_jacobian(row_map), loss_floor=floor[row_map])
         # keep, for each series, its candidate with the smallest finite loss
         owner = rows_series[row_map]
         cand_loss = np.where(np.isfinite(res.loss), res.loss, np.inf)
