@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 if TYPE_CHECKING:
     from ._spec import Model
@@ -42,6 +41,8 @@ def solve_ode(
     return_states : bool
         Return the states ``(..., n_t, n_states)`` instead of the observed size ``(..., n_t)``.
     """
+    from scipy.integrate import solve_ivp  # imported here: keeps `import oncodyn` light
+
     p = np.asarray(p, dtype=float)
     batch_shape = p.shape[:-1]
     pb = p.reshape(-1, p.shape[-1])
