@@ -1,4 +1,5 @@
-"""``oncodyn demo``: the main job on a built-in default (no user data, no network)."""
+"""``oncodyn demo``: the treatment story in figures and the forecasting comparison (no user data,
+no network)."""
 
 from __future__ import annotations
 
@@ -9,24 +10,54 @@ import typer
 
 def demo(
     out: Path = typer.Option(Path("oncodyn-output/demo"), "--out", help="Output folder."),
-    seed: int = typer.Option(0, help="Seed of the synthetic cohort."),
-    patients: int = typer.Option(48, min=6, help="Number of synthetic lesion series."),
+    seed: int = typer.Option(0, "--seed", help="Root seed of every virtual cohort."),
+    patients: int = typer.Option(200, "--patients", min=10,
+                                 help="Virtual patients per story cohort (the forecasting demo "
+                                      "uses min(patients, 48) synthetic lesion series)."),
 ) -> None:
-    """Generate a seeded synthetic cohort, fit every growth law, forecast, compare with LOCF, plot."""
+    """Tell the treatment story in figures (chemotherapy, resistance, radiotherapy, symptoms) and
+    compare growth-law forecasts with LOCF on a synthetic cohort."""
     from rich.console import Console
     from rich.table import Table
 
     from ..report.forecast_demo import run_forecast_demo
+    from ..report.story_demo import FIGURES, run_story_demo
 
     console = Console()
+    with console.status("simulating the story cohorts"):
+        story = run_story_demo(out, seed=seed, n_patients=patients)
     with console.status("fitting and forecasting the synthetic cohort"):
-        res = run_forecast_demo(out, n=patients, seed=seed)
-    t = Table(title="hold-out error of the last two scans (mm)")
-    for c in ("method", "mean MAE", "median MAE", "failed", "95% CI vs LOCF"):
-        t.add_column(c)
-    for r in res.table.itertuples():
-        t.add_row(r.method, f"{r.mean_mae_mm:.2f}", f"{r.median_mae_mm:.2f}", str(r.n_failed),
-                  f"[{r.vs_locf_ci_lo_mm:+.2f}, {r.vs_locf_ci_hi_mm:+.2f}]")
+        fc = run_forecast_demo(out / "forecasting", n=max(6, min(patients, 48)), seed=seed)
+    f = story.facts
+    t = Table(title=f"the story ({patients} virtual patients per cohort, seed {seed})")
+    t.add_column("figure")
+    t.add_column("what it shows")
+    t.add_column("key number")
+    ns, rs, rt, sy = f["nsclc"], f["resistance"], f["radiotherapy"], f["symptoms"]
+    vis = rt["share_primary_visible_end"]
+    keys = {
+        "01_brake_not_eraser.png": f"median burden at week 12: {ns['median_rel_burden_w12_treated']:.2f}x "
+                                   f"treated vs {ns['median_rel_burden_w12_untreated']:.2f}x untreated",
+        "02_waterfall.png": f"ORR {ns['orr']:.1%}, median PFS "
+                            + ("n/a" if ns["median_pfs_months"] is None else f"{ns['median_pfs_months']:.1f} months"),
+        "03_spider.png": f"{ns['share_any_shrinkage']:.0%} shrink at some point",
+        "04_resistance_regrowth.png": f"{rs['of_which_regrew_25pct_above_nadir_on_docetaxel']} of "
+                                      f"{rs['shrank_10pct_while_on_docetaxel']} responders regrow on treatment",
+        "05_radiotherapy_targets.png": "primary visible again at 2 years: "
+                                      + ", ".join(f"{k} {v:.0%}" for k, v in vis.items()),
+        "06_symptoms.png": "mean change at week 12 (bladder chemoradiation): "
+                           f"{sy['bladder_chemoradiation_brachy|chemoradiation + HDR boost']['mean_change_w12']:+.1f} points",
+    }
+    for name, what in FIGURES.items():
+        t.add_row(name, what, keys[name])
     console.print(t)
-    console.print("Research and teaching software, not a clinical decision tool.")
-    typer.echo(f"outputs written to {res.out_dir.resolve()}")
+    t2 = Table(title="forecasting: hold-out error of the last two scans (mm)")
+    for c in ("method", "mean MAE", "median MAE", "failed", "95% CI vs LOCF"):
+        t2.add_column(c)
+    for r in fc.table.itertuples():
+        t2.add_row(r.method, f"{r.mean_mae_mm:.2f}", f"{r.median_mae_mm:.2f}", str(r.n_failed),
+                   f"[{r.vs_locf_ci_lo_mm:+.2f}, {r.vs_locf_ci_hi_mm:+.2f}]")
+    console.print(t2)
+    console.print("Research and teaching software, not a clinical decision tool. "
+                  "Plain-language summaries: story_en.md, story_fr.md.")
+    typer.echo(f"outputs written to {Path(out).resolve()}")

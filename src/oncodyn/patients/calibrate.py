@@ -18,12 +18,15 @@ lesions is not identifiable: 70% patient / 30% lesion (illustrative).
 
 Step 2 - response on POPLAR docetaxel (Gandara 2018 Nat Med supplement, POPLAR_Clinical_Data.csv,
 n = 143): the Laleh series only hold lesions with >= 3 readings, i.e. patients who stayed on
-study, so they under-represent early progression (selection bias). Starting from the Laleh
-medians, the kill per dose, the resistant fraction, the occult emission coefficient and the
-growth rate (log/logit scales) are chosen by Nelder–Mead on a fixed-seed virtual arm (common
-random numbers) to match ORR, the SD and PD fractions and median PFS. Structural values set by
-hand while exploring (patient SD of logit resistant fraction, growth SD, death hazard,
-early-exit probability, visit window, SD minimum duration) are tagged [CAL-hand] in the preset.
+study, so they under-represent early progression (selection bias). Step 2
+(:func:`calibrate_poplar_response`) fits, from the fixed start :data:`RESPONSE_START`, the kill per
+dose, resistant fraction, growth rate, occult emission coefficient, patient SDs of log growth and
+logit resistant fraction, growth-kill and growth-resistance correlations, death hazard and early
+exit probability (log/logit/Fisher scales, plausibility bounds in :data:`RESPONSE_PARAMETERS`) by
+bounded Nelder–Mead on a fixed-seed 4000-patient virtual arm (common random numbers), for each
+minimum SD duration in :data:`MIN_SD_GRID`. The objective (:func:`response_loss`) sums squared
+differences scaled by the real arm's SEs: the KM PFS at 6/12/18/24 weeks and at the end of each
++-7 d visit window, the ORR/SD/PD/NE fractions and the median PFS.
 """
 
 from __future__ import annotations
@@ -113,75 +116,294 @@ def fit_laleh_docetaxel(flat_csv: str | Path, *, arms: tuple[str, ...] = ("Study
     )
 
 
-def poplar_docetaxel_targets(poplar_csv: str | Path) -> dict[str, float]:
-    """Observed POPLAR docetaxel arm: n, BCOR fractions (missing counted as NE), median PFS (months)."""
+DAYS_PER_MONTH = 365.25 / 12
+"""Days per month used to convert POPLAR PFS (months) to days (Julian year / 12 = 30.4375)."""
+
+KM_WEEKS = (6, 12, 18, 24)
+"""Weeks at which the calibration compares progression-free proportions (the q6w scan days)."""
+
+WINDOW_DAYS = 7
+"""The objective also reads S(t) one week after each scan day, at the end of the visit window
+(POPLAR assessment dates scatter about +-7 d around the nominal day; the median is decided by
+S after the window, not at the nominal day)."""
+
+CODES = ("CR", "PR", "SD", "PD", "NE")
+
+
+def km_days() -> np.ndarray:
+    """Evaluation days of the KM objective: 6/12/18/24 weeks and the end of each visit window."""
+    return np.array(sorted({7 * w + o for w in KM_WEEKS for o in (0, WINDOW_DAYS)}), dtype=float)
+
+
+def poplar_docetaxel_targets(poplar_csv: str | Path) -> dict[str, object]:
+    """Observed POPLAR docetaxel arm (Fehrenbacher L et al. (2016) Lancet 387:1837; data from
+    Gandara DR et al. (2018) Nat Med 24:1441 supplement).
+
+    Returns n, the best-confirmed-response counts (``BCOR``, missing counted as NE), the
+    median PFS in months and days with its Brookmeyer–Crowley 95% CI, and the Kaplan–Meier PFS
+    with its Greenwood SE at :func:`km_days` (``km_days``, ``km_surv``, ``km_se``).
+    """
     import pandas as pd
 
-    from ..survival import median_ci
+    from ..survival import kaplan_meier, median_ci
 
     df = pd.read_csv(poplar_csv, na_values=".")
     for col in ("TRT01P", "BCOR", "PFS", "PFS.CNSR"):
         if col not in df.columns:
             raise DataError(f"missing column {col!r}", file=str(poplar_csv), column=col)
     arm = df[df["TRT01P"] == "Docetaxel"]
+    if arm.empty:
+        raise DataError("no row with TRT01P == 'Docetaxel'", file=str(poplar_csv), column="TRT01P")
+    for col in ("PFS", "PFS.CNSR"):
+        bad = arm[col].isna()
+        if bad.any():
+            raise DataError(f"missing {col} in the docetaxel arm", file=str(poplar_csv),
+                            row=int(arm.index[bad.to_numpy()][0]) + 2, column=col)  # +2: header, 1-based
     n = len(arm)
     bcor = arm["BCOR"].fillna("NE")
-    out = {"n": float(n)}
-    for c in ("CR", "PR", "SD", "PD", "NE"):
+    out: dict[str, object] = {"n": float(n)}
+    for c in CODES:
         out[c] = float((bcor == c).sum())
-    m = median_ci(arm["PFS"].to_numpy(float), (arm["PFS.CNSR"].to_numpy(float) == 0))
-    out.update(median_pfs=m.median, median_pfs_lo=m.lower, median_pfs_hi=m.upper)
+    t = arm["PFS"].to_numpy(float) * DAYS_PER_MONTH
+    e = arm["PFS.CNSR"].to_numpy(float) == 0
+    m = median_ci(t, e)
+    out.update(median_pfs=m.median / DAYS_PER_MONTH, median_pfs_lo=m.lower / DAYS_PER_MONTH,
+               median_pfs_hi=m.upper / DAYS_PER_MONTH, median_pfs_days=m.median,
+               median_pfs_lo_days=m.lower, median_pfs_hi_days=m.upper)
+    km = kaplan_meier(t, e)
+    days = km_days()
+    idx = np.searchsorted(km.time, days, side="right") - 1
+    out["km_days"] = days
+    out["km_surv"] = km.at(days)
+    out["km_se"] = np.where(idx >= 0, km.se[np.maximum(idx, 0)], 0.0)
     return out
 
 
-def calibrate_nsclc_docetaxel(flat_csv: str | Path, poplar_csv: str | Path, *, n_virtual: int = 4000,
-                              seed: int = 2024, maxiter: int = 80) -> dict[str, object]:
-    """Run both calibration steps; returns the fitted values to paste into the preset's TOML."""
+def virtual_arm_figures(result) -> dict[str, object]:
+    """Calibration figures of a simulated arm: response fractions, median PFS (days), KM at :func:`km_days`."""
+    from ..survival import kaplan_meier
+
+    s = result.summary()
+    f = s["best_response_fractions"]
+    km = kaplan_meier(result.pfs_days, result.pfs_event)
+    return {"ORR": f["CR"] + f["PR"], **{c: f[c] for c in CODES},
+            "median_pfs_days": s["median_pfs_days"], "km_surv": km.at(km_days())}
+
+
+# free parameters of the response step: (name, transform, lower, upper on the natural scale).
+# Bounds are plausibility limits, not fitted values: kill 0.1-2 log per dose (Laleh ITS median
+# 0.44); resistant fraction 1-60%; growth 0.003-0.02 /d (volume doubling 35-230 d, Friberg S,
+# Mattson S (1997) J Surg Oncol 65:284); emission coefficient 1e-8-1e-3; patient SD of log growth
+# 0.2-1.2 and of logit resistant fraction 0.3-3; death/withdrawal hazard 2e-4-3e-3 /d (about 7%
+# to 67% a year); early exit before the first scan 2-15%.
+RESPONSE_PARAMETERS: tuple[tuple[str, str, float, float], ...] = (
+    ("response.kill_per_dose", "log", 0.1, 2.0),
+    ("response.resistant_fraction", "logit", 0.01, 0.6),
+    ("growth.rate_per_day", "log", 0.003, 0.02),
+    ("occult.emission_coefficient", "log", 1e-8, 1e-3),
+    ("variability.patient_sd.growth", "log", 0.2, 1.2),
+    ("variability.patient_sd.resistant", "log", 0.3, 3.0),
+    ("death_hazard_per_day", "log", 2e-4, 3e-3),
+    ("early_exit_prob", "logit", 0.02, 0.15),
+    ("corr.growth.kill", "fisher", -0.6, 0.6),
+    ("corr.growth.resistant", "fisher", -0.6, 0.6),
+)
+"""Free parameters of :func:`calibrate_poplar_response`: (key, scale, lower, upper).
+
+``corr.a.b`` is the patient-level correlation of the random effects a and b
+(``variability.patient_corr``); with the third correlation at 0, |rho| <= 0.6 for both keeps
+the matrix positive definite. Growth-kill correlation: Norton L, Simon R (1977) Cancer Treat Rep
+61:1307 (faster-growing tumours are more chemosensitive)."""
+
+RESPONSE_START: dict[str, float] = {
+    "response.kill_per_dose": 0.67353, "response.resistant_fraction": 0.16053,
+    "growth.rate_per_day": 0.011836, "occult.emission_coefficient": 2.1824e-4,
+    "variability.patient_sd.growth": 0.8, "variability.patient_sd.resistant": 3.0,
+    "death_hazard_per_day": 0.0008, "early_exit_prob": 0.12,
+    "corr.growth.kill": 0.0, "corr.growth.resistant": 0.0,
+}
+"""Fixed starting point (the preset's values before the KM-based calibration: Laleh ITS start
+plus a first POPLAR step on ORR/SD/PD/median only), so the calibration does not depend on the
+values currently stored in the TOML."""
+
+MIN_SD_GRID: tuple[int, ...] = (42, 45, 49)
+"""Candidate minimum SD durations (days from baseline; RECIST 1.1 leaves it to the protocol,
+Eisenhauer 2009 section 4.4, commonly 6-8 weeks): an integer rule, so searched on a grid."""
+
+
+_RE = ("growth", "kill", "resistant")  # order of the patient random effects (patient_corr)
+
+
+def _fwd(v: float, tr: str) -> float:
+    if tr == "log":
+        return float(np.log(v))
+    if tr == "logit":
+        return float(np.log(v / (1 - v)))
+    return float(np.arctanh(v))  # "fisher": correlation
+
+
+def _inv(x: float, tr: str) -> float:
+    if tr == "log":
+        return float(np.exp(x))
+    if tr == "logit":
+        return float(1 / (1 + np.exp(-x)))
+    return float(np.tanh(x))
+
+
+def _corr_index(path: str) -> tuple[int, int] | None:
+    """``"corr.growth.kill"`` -> indices in ``variability.patient_corr`` (None for other keys)."""
+    if not path.startswith("corr."):
+        return None
+    a, b = path.split(".")[1:]
+    return _RE.index(a), _RE.index(b)
+
+
+def _get(d: dict, path: str) -> float:
+    ij = _corr_index(path)
+    if ij is not None:
+        return float(d["variability"]["patient_corr"][ij[0]][ij[1]])
+    for k in path.split("."):
+        d = d[k]
+    return float(d)  # type: ignore[arg-type]
+
+
+def _set(d: dict, path: str, v: float) -> None:
+    ij = _corr_index(path)
+    if ij is not None:
+        c = [list(r) for r in d["variability"]["patient_corr"]]
+        c[ij[0]][ij[1]] = c[ij[1]][ij[0]] = v
+        d["variability"]["patient_corr"] = c
+        return
+    ks = path.split(".")
+    for k in ks[:-1]:
+        d = d[k]
+    d[ks[-1]] = v
+
+
+def response_loss(fig: dict[str, object], tgt: dict[str, object]) -> float:
+    """Weighted least-squares distance of a virtual arm to the POPLAR targets.
+
+    Each term is (virtual - real)^2 / SE_real^2, the SE being the real arm's sampling error:
+    Greenwood SE of the KM PFS at :func:`km_days`, binomial SE sqrt(p(1-p)/n) for the ORR, SD,
+    PD and NE fractions, and the Brookmeyer–Crowley 95% CI half-width / 1.96 for the median PFS
+    (a moment-matching objective; the correlation between the KM points is ignored).
+    """
+    n = float(tgt["n"])  # type: ignore[arg-type]
+    km_r, km_se = np.asarray(tgt["km_surv"]), np.asarray(tgt["km_se"])
+    loss = float((((np.asarray(fig["km_surv"]) - km_r) / km_se) ** 2).sum())
+    real = {"ORR": (tgt["CR"] + tgt["PR"]) / n, "SD": tgt["SD"] / n, "PD": tgt["PD"] / n,  # type: ignore[operator]
+            "NE": tgt["NE"] / n}  # type: ignore[operator]
+    for k, p in real.items():
+        loss += ((float(fig[k]) - p) / np.sqrt(p * (1 - p) / n)) ** 2  # type: ignore[arg-type]
+    med = fig["median_pfs_days"] or 730.0
+    se_med = (float(tgt["median_pfs_hi_days"]) - float(tgt["median_pfs_lo_days"])) / (2 * 1.96)  # type: ignore[arg-type]
+    loss += ((float(med) - float(tgt["median_pfs_days"])) / se_med) ** 2  # type: ignore[arg-type]
+    return loss
+
+
+def calibrate_poplar_response(poplar_csv: str | Path, base=None, *, n_virtual: int = 4000, seed: int = 2024,
+                              maxiter: int = 400, parameters=RESPONSE_PARAMETERS,
+                              start: dict[str, float] | None = RESPONSE_START,
+                              min_sd_grid: tuple[int, ...] = MIN_SD_GRID,
+                              restarts: int = 1) -> dict[str, object]:
+    """Step 2: fit the response/progression parameters of a scenario to the POPLAR docetaxel arm.
+
+    Minimises :func:`response_loss` (KM PFS at 6/12/18/24 weeks and at the end of each visit
+    window, ORR, SD, PD and NE fractions, median PFS) over ``parameters`` (log/logit scales,
+    box-bounded by plausibility limits) with bounded Nelder–Mead (Nelder JA, Mead R (1965)
+    Comput J 7:308) on a virtual arm of ``n_virtual`` patients simulated with the same ``seed``
+    at every evaluation (common random numbers, so the objective is deterministic).
+
+    Parameters
+    ----------
+    poplar_csv : POPLAR_Clinical_Data.csv
+    base : starting Scenario (default: the ``nsclc_docetaxel`` preset as installed)
+    n_virtual, seed : virtual arm size and seed of every evaluation
+    maxiter : Nelder–Mead iterations per run
+    parameters : (dotted key, "log"|"logit"|"fisher", lower, upper) tuples
+    start : starting values (default :data:`RESPONSE_START`; None = the values in ``base``)
+    min_sd_grid : ``imaging.min_sd_days`` values tried (one fit each; the lowest loss wins;
+        empty = keep ``base``'s value)
+    restarts : Nelder–Mead restarts from the optimum with a fresh simplex (a standard remedy
+        for simplex collapse on a piecewise-constant objective)
+
+    Returns
+    -------
+    dict with ``values`` (dotted key -> fitted value), ``loss``, ``start_loss``, ``targets``,
+    ``figures`` (virtual arm at the optimum) and ``scenario``.
+    """
     from scipy.optimize import minimize
 
     from ..scenarios import load_scenario
     from ..simulate import simulate
+    from .config import scenario_from_dict
+
+    tgt = poplar_docetaxel_targets(poplar_csv)
+    base = load_scenario("nsclc_docetaxel") if base is None else load_scenario(base)
+    bounds = [(_fwd(lo, tr), _fwd(hi, tr)) for _, tr, lo, hi in parameters]
+    lo_b, hi_b = np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
+    step = np.array([0.3 if tr == "log" else 0.4 for _, tr, _, _ in parameters])
+
+    def scenario(x: np.ndarray, min_sd: int):
+        d = base.model_dump()
+        for (k, tr, _, _), xi in zip(parameters, x, strict=True):
+            _set(d, k, _inv(xi, tr))
+        d["imaging"]["min_sd_days"] = int(min_sd)
+        return scenario_from_dict(d, source="calibration")
+
+    def figures(x: np.ndarray, min_sd: int) -> dict[str, object]:
+        with np.errstate(over="ignore", invalid="ignore"):  # unbounded growth long after PD
+            res = simulate(scenario(x, min_sd), n_patients=n_virtual, seed=seed, keep="summary")
+        return virtual_arm_figures(res)
+
+    d0 = base.model_dump()
+    vals0 = {k: (start[k] if start is not None and k in start else _get(d0, k)) for k, _, _, _ in parameters}
+    x0 = np.clip([_fwd(vals0[k], tr) for k, tr, _, _ in parameters], lo_b, hi_b)
+    grid = tuple(min_sd_grid) or (int(base.imaging.min_sd_days),)
+    runs = []
+    for min_sd in grid:
+        def loss(x: np.ndarray, min_sd: int = min_sd) -> float:
+            return response_loss(figures(x, min_sd), tgt)
+
+        x, nit, nfev = x0.copy(), 0, 0
+        start_loss = loss(x)
+        for _ in range(1 + max(int(restarts), 0)):
+            simplex = np.clip(np.vstack([x] + [x + np.eye(x.size)[i] * step[i] for i in range(x.size)]), lo_b, hi_b)
+            opt = minimize(loss, x, method="Nelder-Mead", bounds=bounds,
+                           options={"maxiter": maxiter, "xatol": 0.01, "fatol": 0.01, "initial_simplex": simplex})
+            x, nit, nfev = opt.x, nit + int(opt.nit), nfev + int(opt.nfev)
+        runs.append({"min_sd_days": int(min_sd), "x": x, "loss": float(opt.fun), "start_loss": start_loss,
+                     "iterations": nit, "evaluations": nfev})
+    best = min(runs, key=lambda r: r["loss"])
+    x, min_sd = best["x"], best["min_sd_days"]
+    values: dict[str, float] = {k: _inv(xi, tr) for (k, tr, _, _), xi in zip(parameters, x, strict=True)}
+    values["imaging.min_sd_days"] = min_sd
+    return {"values": values, "loss": best["loss"], "start_loss": best["start_loss"],
+            "iterations": best["iterations"], "evaluations": best["evaluations"],
+            "grid": [{k: v for k, v in r.items() if k != "x"} for r in runs], "targets": tgt,
+            "figures": figures(x, min_sd), "scenario": scenario(x, min_sd), "n_virtual": n_virtual, "seed": seed}
+
+
+def calibrate_nsclc_docetaxel(flat_csv: str | Path, poplar_csv: str | Path, *, n_virtual: int = 4000,
+                              seed: int = 2024, maxiter: int = 400) -> dict[str, object]:
+    """Run both calibration steps; returns the fitted values to paste into the preset's TOML.
+
+    Step 1 (:func:`fit_laleh_docetaxel`) gives the lesion-level SDs (30% share of the ITS SDs,
+    illustrative split) and the starting kill and growth; step 2
+    (:func:`calibrate_poplar_response`) fits the response/progression parameters to POPLAR.
+    """
+    from ..scenarios import load_scenario
 
     fit = fit_laleh_docetaxel(flat_csv)
-    tgt = poplar_docetaxel_targets(poplar_csv)
-    n = tgt["n"]
     base = load_scenario("nsclc_docetaxel")
-    # structural choices kept from the preset (patient-level heterogeneity of resistance and
-    # growth, death hazard, early exit, assessment windows): see the preset's [CAL-hand] tags.
-    # The lesion-level SDs come from the Laleh fit (30% share, illustrative split).
     ls = np.sqrt(0.3)
-    var = base.variability.model_copy(update={
-        "lesion_sd": {"growth": fit.growth_sd * ls, "kill": fit.kill_sd * ls, "resistant": fit.phi_sd_logit * ls}})
+    d = base.model_dump()
+    d["variability"]["lesion_sd"] = {"growth": fit.growth_sd * ls, "kill": fit.kill_sd * ls,
+                                     "resistant": fit.phi_sd_logit * ls}
+    from .config import scenario_from_dict
 
-    def scenario(x: np.ndarray):
-        return base.model_copy(update={
-            "growth": base.growth.model_copy(update={"rate_per_day": float(np.exp(x[3]))}),
-            "response": base.response.model_copy(update={"kill_per_dose": float(np.exp(x[0])),
-                                                         "resistant_fraction": float(1 / (1 + np.exp(-x[1])))}),
-            "occult": base.occult.model_copy(update={"emission_coefficient": float(np.exp(x[2]))}),
-            "variability": var})
-
-    orr_t = (tgt["CR"] + tgt["PR"]) / n
-    pd_t = tgt["PD"] / n
-    sd_t = tgt["SD"] / n
-    med_t = tgt["median_pfs"] * 365.25 / 12
-
-    def loss(x: np.ndarray) -> float:
-        s = simulate(scenario(x), n_patients=n_virtual, seed=seed, keep="summary").summary()
-        f = s["best_response_fractions"]
-        med = s["median_pfs_days"] or 730.0
-        return (((f["CR"] + f["PR"] - orr_t) / 0.02) ** 2 + ((f["PD"] - pd_t) / 0.03) ** 2
-                + ((f["SD"] - sd_t) / 0.03) ** 2 + (np.log(med / med_t) / 0.08) ** 2)
-
-    # start: Laleh medians for kill and growth; resistant fraction and emission from the preset
-    x0 = np.array([np.log(fit.kill_median), np.log(base.response.resistant_fraction / (1 - base.response.resistant_fraction)),
-                   np.log(base.occult.emission_coefficient), np.log(fit.growth_median)])
-    simplex = np.vstack([x0, x0 + [0.4, 0, 0, 0], x0 + [0, 0.5, 0, 0], x0 + [0, 0, 1.0, 0], x0 + [0, 0, 0, -0.2]])
-    opt = minimize(loss, x0, method="Nelder-Mead",
-                   options={"maxiter": maxiter, "xatol": 0.02, "fatol": 0.05, "initial_simplex": simplex})
-    sc = scenario(opt.x)
-    return {"lesion_fit": fit, "targets": tgt, "loss": float(opt.fun), "x": opt.x.tolist(),
-            "growth_rate_per_day": sc.growth.rate_per_day, "kill_per_dose": sc.response.kill_per_dose,
-            "resistant_fraction": sc.response.resistant_fraction,
-            "emission_coefficient": sc.occult.emission_coefficient,
-            "lesion_sd": sc.variability.lesion_sd, "scenario": sc}
+    start = scenario_from_dict(d, source="calibration start")
+    out = calibrate_poplar_response(poplar_csv, start, n_virtual=n_virtual, seed=seed, maxiter=maxiter)
+    out["lesion_fit"] = fit
+    out["lesion_sd"] = d["variability"]["lesion_sd"]
+    return out

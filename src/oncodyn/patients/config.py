@@ -68,9 +68,36 @@ class PatientsCfg(_Strict):
 
 
 class GrowthCfg(_Strict):
+    """Lesion growth law.
+
+    ``max_diam_mm``: hard per-lesion ceiling on the volume-equivalent sphere diameter (viable +
+    dying cells); growth beyond it is cut (the lesion stays at the ceiling). Default 250 mm,
+    illustrative: just above the largest longest diameter in the Laleh 2022 docetaxel/atezolizumab
+    NSCLC series, 228 mm (``/work/shared/data/README.md``, ``Lesion_normvol`` normalisation).
+    Below the ceiling results are unchanged (bit-identical).
+    """
+
     law: Literal["exponential", "gompertz"] = "exponential"
     rate_per_day: float = Field(0.0084, gt=0)
     carrying_capacity_diam_mm: float = Field(200.0, gt=0)
+    max_diam_mm: float = Field(250.0, gt=0)
+
+
+class DyingCfg(_Strict):
+    """Dying-cell compartment D: cells killed by chemotherapy or radiotherapy stay in the lesion
+    (and in its measured size) and are cleared at a first-order rate ln2 / ``half_life_days``.
+
+    Source of the structure: Simeoni M et al. (2004) Cancer Res 64:1094 (damaged cells pass
+    through transit compartments before death, mean time 3/k1; one compartment here, mean
+    residence half_life/ln2), and the delayed radiological regression of irradiated tumours
+    (lesions shrink over weeks to months as dead cells are removed; e.g. Hall EJ, Giaccia AJ,
+    Radiobiology for the Radiologist, chapter on tumour regression vs cell kill). Default 14 d:
+    ILLUSTRATIVE (2-3 week half-life for human lesions; Simeoni's xenograft k1 ~ 1/d is a
+    mouse value, not transferable). ``half_life_days = 0`` clears instantly (no D; the model
+    before this compartment, bit-identical).
+    """
+
+    half_life_days: float = Field(14.0, ge=0)
 
 
 class ResponseCfg(_Strict):
@@ -172,6 +199,7 @@ class Scenario(_Strict):
     patients: PatientsCfg = PatientsCfg()
     covariates: list[Covariate] = []
     growth: GrowthCfg = GrowthCfg()
+    dying: DyingCfg = DyingCfg()
     response: ResponseCfg = ResponseCfg()
     variability: VariabilityCfg = VariabilityCfg()
     chemo: ChemoCfg | None = ChemoCfg()

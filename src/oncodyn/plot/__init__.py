@@ -16,6 +16,12 @@ _EXPORTS = {
     "BOR_COLORS": "recist",
     "fit_panel": "fits",
     "forecast_errors": "fits",
+    "ARM_COLORS": "treatment",
+    "cohort_bands": "treatment",
+    "course_spans": "treatment",
+    "patient_regrowth": "treatment",
+    "symptom_stack": "treatment",
+    "treatment_shading": "treatment",
 }
 
 __all__ = sorted(_EXPORTS)

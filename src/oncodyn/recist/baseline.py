@@ -56,8 +56,10 @@ def classify(lesions: pd.DataFrame) -> pd.DataFrame:
     slice_mm, ld_mm, sa_mm, min_measurable_mm and classification (``MEASURABLE``,
     ``NON_MEASURABLE``, ``NON_MEASURABLE_PATHOLOGICAL_NODE``, ``NORMAL_NODE``).
     """
-    b = lesions[(lesions["tp"] == 0) & (lesions["parent_lesion_id"] == "")
-                & (lesions["role"] != "NEW")]
+    cols = ["subject_id", "lesion_id", "role", "organ", "nodal", "method", "slice_mm", "ld_mm",
+            "sa_mm", "ld_u", "sa_u", "state"]
+    b = lesions.loc[((lesions["tp"] == 0) & (lesions["parent_lesion_id"] == "")
+                     & (lesions["role"] != "NEW")).to_numpy(), cols]
     nodal = b["nodal"].to_numpy()
     ld = b["ld_u"].to_numpy()
     sa = b["sa_u"].to_numpy()
@@ -125,7 +127,17 @@ def validate(lesions: pd.DataFrame, assessments: pd.DataFrame, subjects: pd.Data
         add(sid, "error", f"TOO_MANY_TARGETS_IN_ORGAN:{org}", "",
             f"{n} targets in organ {org!r} > {MAX_PER_ORGAN} (R2.1, R2.2)")
     # targets never seen at baseline
-    tl = lesions[(lesions["role"] == "TARGET") & (lesions["parent_lesion_id"] == "")]
+    tmask = ((lesions["role"] == "TARGET") & (lesions["parent_lesion_id"] == "")).to_numpy().copy()
+    if "_sc" in lesions.columns:
+        # integer-coded prefilter: only lesions whose first row is after baseline are named
+        key = (lesions["_sc"].to_numpy().astype(np.int64)
+               * (int(lesions["_lc"].max()) + 1 if len(lesions) else 1)
+               + lesions["_lc"].to_numpy())
+        kc, _ = pd.factorize(key)
+        has0 = np.zeros(kc.max() + 1 if len(kc) else 0, bool)
+        has0[kc[tmask & (lesions["tp"].to_numpy() == 0)]] = True
+        tmask &= ~has0[kc]
+    tl = lesions.loc[tmask, ["subject_id", "lesion_id", "tp"]]
     first = tl.groupby(["subject_id", "lesion_id"])["tp"].min()
     for (sid, lid), _tp0 in first[first > 0].items():
         add(sid, "error", f"TARGET_MISSING_AT_BASELINE:{lid}", lid,
@@ -136,9 +148,11 @@ def validate(lesions: pd.DataFrame, assessments: pd.DataFrame, subjects: pd.Data
             "solitary measurable lesion: confirm by cytology/histology (R1.6)")
     # baseline timing (R2.6)
     b0 = assessments[assessments["tp"] == 0]
+    d0 = b0["day_first"].to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        late_or_early = (d0 > 0) | (-d0 > baseline_max_days_before)  # NaN -> False
+    b0 = b0[late_or_early]
     for sid, day in zip(b0["subject_id"], b0["day_first"], strict=False):
-        if pd.isna(day):
-            continue
         if day > 0:
             add(sid, "warning", "BASELINE_AFTER_REFERENCE", "",
                 f"baseline scan {int(day)} days after the reference date (R2.6)")
@@ -151,6 +165,11 @@ def validate(lesions: pd.DataFrame, assessments: pd.DataFrame, subjects: pd.Data
     for sid, lid, tp in zip(nn["subject_id"], nn["lesion_id"], nn["tp"], strict=False):
         add(sid, "warning", f"NEW_NODE_BELOW_10MM:{lid}", lid,
             f"new node {lid} at tp {tp} flagged with short axis < 10 mm (R6.5)")
-    base["messages"] = [";".join(per_lesion.get((s, lid), [])) for s, lid in
-                        zip(base["subject_id"], base["lesion_id"], strict=False)]
+    named = np.zeros(len(base), bool)
+    if per_lesion:
+        named = base["subject_id"].isin({sid for sid, _ in per_lesion}).to_numpy()
+    text = np.full(len(base), "", dtype=object)
+    text[named] = [";".join(per_lesion.get((s, lid), [])) for s, lid in
+                   zip(base["subject_id"][named], base["lesion_id"][named], strict=False)]
+    base["messages"] = text
     return base.drop(columns=["state"]), msgs

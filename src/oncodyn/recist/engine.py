@@ -173,6 +173,27 @@ def _messages(msgs) -> pd.DataFrame:
         pd.DataFrame({c: pd.Series(dtype=object) for c in MESSAGE_COLUMNS})
 
 
+def _in_order(df: pd.DataFrame, ids: np.ndarray, with_tp: bool = False) -> pd.DataFrame:
+    """Rows stably sorted by the position of subject_id in ``ids`` (then tp); a frame already
+    in that order (the usual case) is returned as is, with a fresh RangeIndex."""
+    codes, uniq = pd.factorize(df["subject_id"])
+    uniq = np.asarray(uniq, dtype=object)
+    tp = df["tp"].to_numpy() if with_tp else None
+    if len(df) > 1 and np.all(np.diff(codes) >= 0):
+        # runs of subjects in first-appearance order: sorted iff those runs follow ``ids``
+        ip = pd.Index(ids).get_indexer(uniq) if len(uniq) != len(ids) or \
+            not np.array_equal(uniq, ids) else np.arange(len(ids))
+        ok = bool(np.all(np.diff(ip) > 0))
+        if ok and with_tp:
+            same = np.diff(codes) == 0
+            ok = bool(np.all(~same | (np.diff(tp) >= 0)))
+        if ok:
+            return df.reset_index(drop=True)
+    pos = pd.Index(ids).get_indexer(uniq)[codes]
+    order = np.lexsort((tp, pos)) if with_tp else np.argsort(pos, kind="stable")
+    return df.take(order).reset_index(drop=True)
+
+
 def evaluate(lesions: pd.DataFrame, *, assessments: pd.DataFrame | None = None,
              subjects: pd.DataFrame | None = None,
              options: RecistOptions | dict | None = None, engine: str = "auto") -> RecistResult:
@@ -219,7 +240,8 @@ def evaluate(lesions: pd.DataFrame, *, assessments: pd.DataFrame | None = None,
         if fallback:
             ref_ids = ref_ids + fallback
         parts.append(out)
-        routes.update({i: "vectorized" for i in vec_ids if i not in set(fallback)})
+        fb = set(fallback)
+        routes.update({i: "vectorized" for i in vec_ids if i not in fb})
     if ref_ids:
         subs = split_subjects(p, ref_ids)
         t, b, f, w = reference_frames(subs, opts)
@@ -230,10 +252,9 @@ def evaluate(lesions: pd.DataFrame, *, assessments: pd.DataFrame | None = None,
         t, b, f = parts[0]
     else:
         t, b, f = (pd.concat([x[k] for x in parts], ignore_index=True) for k in range(3))
-    order = {sid: i for i, sid in enumerate(all_ids)}
-    t = t.sort_values(["subject_id", "tp"], key=lambda c: c.map(order) if c.name ==
-                      "subject_id" else c, ignore_index=True, kind="stable")
-    b = b.sort_values("subject_id", key=lambda c: c.map(order), ignore_index=True, kind="stable")
-    f = f.sort_values("subject_id", key=lambda c: c.map(order), ignore_index=True, kind="stable")
+    ids_arr = np.asarray(all_ids, dtype=object)
+    t = _in_order(t, ids_arr, with_tp=True)
+    b = _in_order(b, ids_arr)
+    f = _in_order(f, ids_arr)
     return RecistResult(t, b, f, base, _messages(msgs), opts,
                         pd.Series(routes, name="engine").reindex(all_ids))

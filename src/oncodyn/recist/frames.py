@@ -41,36 +41,48 @@ def _dates(ref: np.ndarray, day: np.ndarray) -> np.ndarray:
     return out
 
 
+def _text(x):
+    """Text column: a pandas string array is kept as is, anything else becomes object."""
+    if isinstance(x, pd.api.extensions.ExtensionArray):
+        return x
+    return np.asarray(x, dtype=object)
+
+
 def timepoint_frame(c: dict) -> pd.DataFrame:
     """Time-point frame from raw columns (units, codes); see ``TP_COLUMNS``."""
     n = len(c["tp"])
     day = np.asarray(c["day"], dtype=float)
     labels = np.asarray(c["label"], dtype=object)
-    tps = pd.Series(np.asarray(c["tp"])).astype(str)
-    dd = pd.Series(np.where(np.isnan(day), 0, day).astype(np.int64)).astype(str)
-    when = np.where(labels != "", labels, np.where(np.isnan(day), "tp " + tps, "day " + dd))
+    when = labels.copy()
+    m = np.flatnonzero(labels == "")  # unlabelled time points are named by tp or day
+    if m.size:
+        dm = day[m]
+        tps = pd.Series(np.asarray(c["tp"])[m]).astype(str)
+        dd = pd.Series(np.where(np.isnan(dm), 0, dm).astype(np.int64)).astype(str)
+        when[m] = np.where(np.isnan(dm), "tp " + tps, "day " + dd)
     reasons = timepoint_reasons(c, when)
     if "i_note" in c:
-        reasons = [f"{r}; iRECIST: {n}" if n else r for r, n in zip(reasons, c["i_note"], strict=False)]
+        reasons = np.array([f"{r}; iRECIST: {n}" if n else r
+                            for r, n in zip(reasons, c["i_note"], strict=False)], dtype=object)
     df = pd.DataFrame({
-        "subject_id": np.asarray(c["subject_id"], dtype=object),
+        "subject_id": _text(c["subject_id"]),
         "tp": np.asarray(c["tp"], dtype=np.int64),
         "label": labels,
         "date": _dates(c["ref"], day),
         "day": pd.array(np.where(np.isnan(day), 0, day).astype(np.int64), dtype="Int64"),
         "performed": np.asarray(c["performed"], dtype=bool),
-        "target": np.asarray(c["target"], dtype=object),
-        "non_target": np.asarray(c["non_target"], dtype=object),
-        "new_lesions": np.asarray(c["new_lesions"], dtype=object),
-        "overall": np.asarray(c["overall"], dtype=object),
-        "overall_as_assessed": np.asarray(c["overall_as_assessed"], dtype=object),
+        "target": _text(c["target"]),
+        "non_target": _text(c["non_target"]),
+        "new_lesions": _text(c["new_lesions"]),
+        "overall": _text(c["overall"]),
+        "overall_as_assessed": _text(c["overall_as_assessed"]),
         "sod_mm": _mm(c["sod_u"]), "baseline_sod_mm": _mm(c["baseline_u"]),
         "nadir_ref_mm": _mm(c["nadir_u"]), "partial_sod_mm": _mm(c["partial_u"]),
         "pct_change_from_baseline": _pct(c["sod_u"], c["baseline_u"]),
         "pct_change_from_nadir": _pct(c["sod_u"], c["nadir_u"]),
         "excluded_after_new_therapy": np.asarray(c["excluded"], dtype=bool),
         "in_bor_window": np.asarray(c["in_window"], dtype=bool),
-        "reason": np.asarray(reasons, dtype=object),
+        "reason": reasons,
     }, index=pd.RangeIndex(n))
     df.loc[np.isnan(day), "day"] = pd.NA
     for extra in ("overall_recist11", "nlt_sum_mm"):

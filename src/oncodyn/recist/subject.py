@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from .tables import Prepared
@@ -96,7 +97,19 @@ def subject_flags(p: Prepared) -> pd.DataFrame:
     lesions, a time point with several scan dates)? Used to route subjects (see vectorized)."""
     les = p.lesions
     rare = ((les["parent_lesion_id"] != "") | les["state"].isin(["SPLIT", "COALESCED", "EQUIVOCAL"]))
-    r = pd.Series(rare.to_numpy(), index=les["subject_id"]).groupby(level=0).any()
+    rare = rare.to_numpy()
+    if "_sc" in les.columns and len(les):
+        # per subject code (integer, fast); names come from each subject's first row
+        sc = les["_sc"].to_numpy()
+        first = np.full(int(sc.max()) + 1, -1, np.int64)
+        first[sc[::-1]] = np.arange(len(sc))[::-1]
+        used = first >= 0
+        any_rare = np.zeros(len(first), bool)
+        any_rare[sc[rare]] = True
+        r = pd.Series(any_rare[used], index=les["subject_id"].take(first[used]).to_numpy())
+        r = r.sort_index()
+    else:
+        r = pd.Series(rare, index=les["subject_id"]).groupby(level=0).any()
     a = p.assessments
     multi = pd.Series((a["day_first"] != a["day_last"]).to_numpy() &
                       a["day_first"].notna().to_numpy(), index=a["subject_id"]).groupby(level=0).any()

@@ -45,12 +45,54 @@ def _bad(mask: np.ndarray, message: str, column: str) -> None:
         raise DataError(message, row=int(idx[0]), column=column)
 
 
-def _text(series: pd.Series, upper: bool = False) -> np.ndarray:
-    """Stripped text (object array); normalises the few distinct values only (fast)."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    u = np.array([str(x).strip().upper() if upper else str(x).strip() for x in uniques] + [""],
-                 dtype=object)
-    return u[codes]  # code -1 (missing) -> ""
+@dataclass(frozen=True)
+class _Constant:
+    """An absent optional column: ``value`` on each of ``n`` rows (never materialised)."""
+
+    value: object
+    n: int
+
+
+def _codes(series: pd.Series, upper: bool = False, strip: bool = True):
+    """Integer codes and normalised text of the distinct values (missing -> ``""``).
+
+    Only the few distinct values are converted in Python; rows carry integer codes (fast on
+    millions of rows). Returns ``(codes, uniques)`` with ``uniques`` an object array.
+    """
+    if isinstance(series, _Constant):  # absent optional column: one value for every row
+        codes, uniques = np.zeros(series.n, dtype=np.int64), [series.value]
+    else:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    u = [str(x) for x in uniques]
+    if strip:
+        u = [x.strip() for x in u]
+    if upper:
+        u = [x.upper() for x in u]
+    u = np.array(u + [""], dtype=object)
+    codes = np.where(codes < 0, len(u) - 1, codes)
+    # values that became equal after normalisation share one code
+    c2, u2 = pd.factorize(u)
+    return c2[codes].astype(np.int64), np.asarray(u2, dtype=object)
+
+
+def _str_column(uniques: np.ndarray, codes: np.ndarray):
+    """A pandas string column from distinct values and row codes (no per-row conversion)."""
+    return pd.array(np.asarray(uniques, dtype=object), dtype="str").take(codes)
+
+
+def _cat_column(uniques: np.ndarray, codes: np.ndarray) -> pd.Categorical:
+    """A categorical text column (few distinct values; rows hold integer codes only)."""
+    c2, u2 = pd.factorize(np.asarray(uniques, dtype=object))  # merge equal normalised values
+    return pd.Categorical.from_codes(c2[codes],
+                                     categories=pd.Index(np.asarray(u2, dtype=object), dtype="str"))
+
+
+def _lexical_rank(uniques: np.ndarray) -> np.ndarray:
+    """Rank of each distinct string in lexical (code point) order."""
+    order = np.argsort(np.asarray(uniques, dtype=object), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank
 
 
 def _to_units(values: pd.Series, column: str) -> np.ndarray:
@@ -60,14 +102,22 @@ def _to_units(values: pd.Series, column: str) -> np.ndarray:
         bad = pd.to_numeric(values, errors="coerce").isna() & values.notna()
         _bad(bad.to_numpy(), f"{column} is not a number", column)
         raise DataError(f"{column} is not numeric: {exc}", column=column) from exc
-    ok = ~np.isnan(x)
-    _bad(ok & (x < 0), f"{column} is negative", column)
-    _bad(~np.isfinite(x) & ok, f"{column} is not finite", column)
-    scaled = np.where(ok, x * SCALE, 0.0)
+    idx = np.flatnonzero(~np.isnan(x))  # only the given sizes are checked and converted
+    xs = x[idx]
+
+    def bad(mask, message):
+        if mask.any():
+            raise DataError(message, row=int(idx[np.argmax(mask)]), column=column)
+
+    bad(xs < 0, f"{column} is negative")
+    bad(~np.isfinite(xs), f"{column} is not finite")
+    scaled = xs * SCALE
     units = np.rint(scaled)
-    _bad(ok & (np.abs(scaled - units) > 1e-6 * np.maximum(1.0, np.abs(scaled))),
-         f"{column} has finer precision than 0.01 mm (sizes are compared exactly, R0.3)", column)
-    return np.where(ok, units, MISSING).astype(np.int64)
+    bad(np.abs(scaled - units) > 1e-6 * np.maximum(1.0, np.abs(scaled)),
+        f"{column} has finer precision than 0.01 mm (sizes are compared exactly, R0.3)")
+    out = np.full(len(x), MISSING, dtype=np.int64)
+    out[idx] = units.astype(np.int64)
+    return out
 
 
 @dataclass(frozen=True)
@@ -101,50 +151,71 @@ def prepare_lesions(lesions: pd.DataFrame) -> pd.DataFrame:
     if unknown:
         raise DataError(f"unknown column (allowed: {', '.join(LESION_COLUMNS)})",
                         column=unknown[0])
+    return _prepare_lesions(lesions)[0]
+
+
+def _prepare_lesions(lesions: pd.DataFrame):
+    """``prepare_lesions`` plus the distinct subject and lesion ids (codes index them).
+
+    The frame also carries integer code columns (internal): ``_sc`` (subject), ``_lc`` (lesion
+    id), ``_role`` (index into ``ROLES``) and ``_state`` (index into ``STATES``).
+    """
     n = len(lesions)
-    df = pd.DataFrame(index=pd.RangeIndex(n))
+    df: dict = {}  # columns, assembled into one frame at the end (no per-column copies)
     df["row"] = np.arange(n)
+    ids = {}
     for col in ("subject_id", "lesion_id"):
         s = lesions[col].reset_index(drop=True)
-        _bad(s.isna().to_numpy(), f"{col} is missing", col)
-        df[col] = s.astype(str).to_numpy()
+        codes, uniq = pd.factorize(s, use_na_sentinel=True)
+        _bad(codes < 0, f"{col} is missing", col)
+        c2, u2 = pd.factorize(np.array([str(x) for x in uniq], dtype=object))
+        codes = c2[codes].astype(np.int64)
+        u2 = np.asarray(u2, dtype=object)
+        df[col] = _str_column(u2, codes)
+        ids[col] = (codes, u2)
     tp = pd.to_numeric(lesions["tp"].reset_index(drop=True), errors="coerce")
     _bad((tp.isna() | (tp < 0) | (tp != np.floor(tp))).to_numpy(),
          "tp must be an integer >= 0 (0 = baseline)", "tp")
     df["tp"] = tp.to_numpy().astype(np.int64)
-    role = _text(lesions["role"].reset_index(drop=True), upper=True)
-    role[role == "NON_TARGET"] = "NON-TARGET"
-    _bad(~np.isin(role, ROLES), f"unknown role (allowed: {', '.join(ROLES)})", "role")
-    df["role"] = role.astype(object)
+    rc, ru = _codes(lesions["role"].reset_index(drop=True), upper=True)
+    ru[ru == "NON_TARGET"] = "NON-TARGET"
+    _bad(~np.isin(ru, ROLES)[rc], f"unknown role (allowed: {', '.join(ROLES)})", "role")
+    df["role"] = _cat_column(ru, rc)
 
-    def opt(col, default):
+    def opt(col, default, text=False):
         if col in lesions.columns:
             return lesions[col].reset_index(drop=True)
-        return pd.Series([default] * n, dtype=object)
+        if text:
+            return _Constant(default, n)
+        return pd.Series(np.full(n, default, dtype=object if isinstance(default, str)
+                                 or isinstance(default, bool) else float))
 
-    df["organ"] = _text(opt("organ", ""))
+    oc, ou = _codes(opt("organ", "", text=True))
+    df["organ"] = _cat_column(ou, oc)
     nodal = opt("nodal", False)
     ncodes, nuniq = pd.factorize(nodal, use_na_sentinel=True)
     nflag = np.array([str(v).strip().lower() in ("true", "1", "y", "yes") if isinstance(v, str)
                       else bool(v) for v in nuniq] + [False], dtype=bool)
     df["nodal"] = nflag[ncodes]
-    method = _text(opt("method", ""), upper=True)
-    method[method == ""] = "CT"
-    _bad(~np.isin(method, METHODS), f"unknown method (allowed: {', '.join(METHODS)})", "method")
-    df["method"] = method.astype(object)
+    mc, mu = _codes(opt("method", "", text=True), upper=True)
+    mu[mu == ""] = "CT"
+    _bad(~np.isin(mu, METHODS)[mc], f"unknown method (allowed: {', '.join(METHODS)})", "method")
+    df["method"] = _cat_column(mu, mc)
     sl = pd.to_numeric(opt("slice_mm", np.nan), errors="coerce").to_numpy(dtype=float)
     _bad(sl <= 0, "slice_mm must be > 0", "slice_mm")
     df["slice_mm"] = sl
-    state = _text(opt("state", ""), upper=True)
-    _bad(~np.isin(state, STATES), f"unknown state (allowed: {', '.join(s for s in STATES if s)})",
-         "state")
-    df["state"] = state.astype(object)
+    sc_, su = _codes(opt("state", "", text=True), upper=True)
+    _bad(~np.isin(su, STATES)[sc_],
+         f"unknown state (allowed: {', '.join(s for s in STATES if s)})", "state")
+    df["state"] = _cat_column(su, sc_)
     for r, allowed in STATES_BY_ROLE.items():
-        _bad((role == r) & ~np.isin(state, allowed),
+        _bad((ru == r)[rc] & ~np.isin(su, allowed)[sc_],
              f"state not allowed for role {r} (allowed: {', '.join(a or '<empty>' for a in allowed)})",
              "state")
-    df["into"] = _text(opt("into", ""))
-    df["parent_lesion_id"] = _text(opt("parent_lesion_id", ""))
+    ic, iu = _codes(opt("into", "", text=True))
+    df["into"] = _cat_column(iu, ic)
+    pc, pu = _codes(opt("parent_lesion_id", "", text=True))
+    df["parent_lesion_id"] = _cat_column(pu, pc)
     for col in ("ld_mm", "sa_mm"):
         raw = opt(col, np.nan)
         df[col] = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
@@ -156,48 +227,62 @@ def prepare_lesions(lesions: pd.DataFrame) -> pd.DataFrame:
              "date is not an ISO date", "date")
         df["date"] = parsed.dt.normalize().to_numpy()
     else:
-        df["date"] = pd.NaT
+        df["date"] = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     if "day" in lesions.columns:
         day = pd.to_numeric(lesions["day"].reset_index(drop=True), errors="coerce")
         _bad((day.notna() & (day != np.floor(day))).to_numpy(), "day must be an integer", "day")
         df["day"] = day.to_numpy(dtype=float)
     else:
-        df["day"] = np.nan
+        df["day"] = np.full(n, np.nan)
 
-    sc = pd.factorize(df["subject_id"])[0].astype(np.int64)
-    lc = pd.factorize(df["lesion_id"])[0].astype(np.int64)
-    nl = int(lc.max()) + 1 if n else 1
+    sc, su_ids = ids["subject_id"]
+    lc, lu_ids = ids["lesion_id"]
+    nl = len(lu_ids) if n else 1
     ntp = int(df["tp"].max()) + 1 if n else 1
-    key = pd.Series((sc * nl + lc) * ntp + df["tp"].to_numpy())
-    _bad(key.duplicated().to_numpy(), "duplicated (subject_id, tp, lesion_id)", "lesion_id")
-    is_t = (role == "TARGET")
-    child = df["parent_lesion_id"].to_numpy() != ""
-    st = state
-    nod = df["nodal"].to_numpy()
-    needs = is_t & (st == "")
-    _bad(needs & nod & (df["sa_u"].to_numpy() == MISSING),
+    df["tp"] = np.asarray(df["tp"])
+    lkey = sc * nl + lc
+    key = lkey * ntp + df["tp"]
+    dense = n and len(su_ids) * nl * ntp <= 64_000_000  # counting table small enough
+    if not dense or np.bincount(key, minlength=1).max() > 1:  # exact rows only if needed
+        _bad(pd.Series(key).duplicated().to_numpy(), "duplicated (subject_id, tp, lesion_id)",
+             "lesion_id")
+    # unused distinct values (e.g. the "" of missing) get -1; used ones were validated above
+    role_idx = np.array([ROLES.index(x) if x in ROLES else -1 for x in ru], dtype=np.int64)[rc]
+    state_idx = np.array([STATES.index(x) if x in STATES else -1 for x in su],
+                         dtype=np.int64)[sc_]
+    is_t = role_idx == ROLES.index("TARGET")
+    child = (pu != "")[pc]
+    nod = df["nodal"]
+    needs = is_t & (state_idx == 0)
+    _bad(needs & nod & (df["sa_u"] == MISSING),
          "nodal target has no sa_mm (nodes are measured by short axis, R1.2) and no state",
          "sa_mm")
-    _bad(needs & ~nod & (df["ld_u"].to_numpy() == MISSING),
+    _bad(needs & ~nod & (df["ld_u"] == MISSING),
          "target lesion has neither ld_mm nor a state", "ld_mm")
-    _bad((st == "COALESCED") & (df["into"].to_numpy() == ""),
+    _bad((state_idx == STATES.index("COALESCED")) & (iu == "")[ic],
          "COALESCED lesion needs 'into' (the lesion carrying the merged mass)", "into")
     _bad(child & ~is_t, "split fragments (parent_lesion_id) must have role TARGET", "role")
     # a lesion keeps one role across time points
-    rc = pd.factorize(df["role"])[0]
-    lk = pd.Series(rc, index=sc * nl + lc)
-    nroles = lk.groupby(level=0).nunique()
-    _bad(nroles.reindex(sc * nl + lc).to_numpy() > 1, "a lesion changes role across time points",
-         "role")
-    return df
+    if n:
+        lcodes = lkey if dense else pd.factorize(lkey)[0]
+        rmin = np.full(lcodes.max() + 1, len(ROLES), dtype=np.int64)
+        rmax = np.full(lcodes.max() + 1, -1, dtype=np.int64)
+        np.minimum.at(rmin, lcodes, role_idx)
+        np.maximum.at(rmax, lcodes, role_idx)
+        _bad((rmin != rmax)[lcodes], "a lesion changes role across time points", "role")
+    # compact dtypes: fewer bytes to assemble into the frame (int64 arithmetic casts first)
+    df["_sc"] = sc.astype(np.int32) if len(su_ids) < 2**31 else sc
+    df["_lc"] = lc.astype(np.int32) if len(lu_ids) < 2**31 else lc
+    df["_role"] = role_idx.astype(np.int8)
+    df["_state"] = state_idx.astype(np.int8)
+    return pd.DataFrame(df, index=pd.RangeIndex(n)), su_ids, lu_ids
 
 
 def prepare(lesions: pd.DataFrame, assessments: pd.DataFrame | None,
             subjects: pd.DataFrame | None) -> Prepared:
     """Validate and align the three canonical frames (see the package docstring)."""
-    les = prepare_lesions(lesions)
+    les, subj_ids, _ = _prepare_lesions(lesions)
     messages: list = []
-    subj_ids = pd.unique(les["subject_id"])
     # ---- subjects
     if subjects is None:
         sub = pd.DataFrame({"subject_id": subj_ids})
@@ -224,9 +309,21 @@ def prepare(lesions: pd.DataFrame, assessments: pd.DataFrame | None,
         else:
             sub[col] = pd.NaT
     # ---- assessments
-    grp = les.groupby(["subject_id", "tp"], sort=True)
+    # grouped on integer keys ordered as (subject_id text, tp), like a sorted string groupby
+    tp = les["tp"].to_numpy()
+    ntp = int(tp.max()) + 1 if len(tp) else 1
+    srank = _lexical_rank(subj_ids)
+    by_rank = np.empty(len(subj_ids), dtype=object)
+    by_rank[srank] = subj_ids
+    gkey = srank[les["_sc"].to_numpy()] * ntp + tp.astype(np.int64)
+    grp = pd.DataFrame({"k": gkey, "date": les["date"].to_numpy(),
+                        "day": les["day"].to_numpy()}).groupby("k", sort=True)
     derived = grp.agg(date_first=("date", "min"), date_last=("date", "max"),
-                      day_first=("day", "min"), day_last=("day", "max")).reset_index()
+                      day_first=("day", "min"), day_last=("day", "max"))
+    k = derived.index.to_numpy()
+    derived = derived.reset_index(drop=True)
+    derived.insert(0, "tp", k % ntp)
+    derived.insert(0, "subject_id", _str_column(by_rank, k // ntp))
     derived["performed"] = True
     derived["label"] = ""
     if assessments is not None:
@@ -247,7 +344,9 @@ def prepare(lesions: pd.DataFrame, assessments: pd.DataFrame | None,
             a["date"] = pd.NaT
         day_col = "day" if "day" in a.columns else ("day_offset" if "day_offset" in a.columns
                                                     else None)
-        a["day"] = pd.to_numeric(a[day_col], errors="coerce") if day_col else np.nan
+        a["day"] = (pd.to_numeric(a[day_col], errors="coerce").to_numpy(dtype=float,
+                                                                         na_value=np.nan)
+                    if day_col else np.nan)
         a["performed"] = a["performed"].fillna(True).astype(bool) if "performed" in a.columns \
             else True
         a["label"] = a["label"].fillna("").astype(str) if "label" in a.columns else ""

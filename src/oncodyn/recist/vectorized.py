@@ -27,7 +27,7 @@ import pandas as pd
 
 from .frames import bor_frame, bor_reason, pfs_frame, timepoint_frame
 from .options import RecistOptions
-from .tables import MISSING, SCALE, Prepared
+from .tables import MISSING, ROLES, SCALE, STATES, Prepared, _lexical_rank
 
 T_CODES = np.array(["NA", "CR", "PR", "SD", "PD", "NE", "NON-CR/NON-PD"], dtype=object)
 NA, CR, PR, SD, PD, NE, NN = range(7)
@@ -43,7 +43,7 @@ def supported(p: Prepared, flags: pd.DataFrame, opts: RecistOptions) -> dict:
     if opts.irecist or (opts.pr_continuation == "faq" and opts.confirmation_required):
         return {}
     ok = ~(flags["rare"] | flags["multi_date"])
-    return {sid: bool(v) for sid, v in ok.items()}
+    return dict(zip(ok.index, ok.to_numpy(dtype=bool).tolist(), strict=True))
 
 
 def _slots(subj: np.ndarray, key: np.ndarray):
@@ -70,13 +70,31 @@ def evaluate_vectorized(p: Prepared, ids: list, opts: RecistOptions):
     P = len(ids)
     code = pd.Index(ids)
     les = p.lesions
-    les = les[les["subject_id"].isin(code)] if len(code) != les["subject_id"].nunique() else les
+    # subject position of every lesion row, through the integer subject codes (-1 = not in ids)
+    sc = les["_sc"].to_numpy()
+    ncodes = int(sc.max()) + 1 if len(sc) else 0
+    pos = np.full(ncodes, -1, np.int64)
+    first_row = np.full(ncodes, -1, np.int64)
+    first_row[sc[::-1]] = np.arange(len(sc))[::-1]
+    row_sids = pd.Index(les["subject_id"].take(first_row[first_row >= 0]).to_numpy())
+    pos[first_row >= 0] = code.get_indexer(row_sids)
+    l_s_all = pos[sc] if len(sc) else np.zeros(0, np.int64)
+    if (l_s_all < 0).any():
+        keep_rows = l_s_all >= 0
+        les = les[keep_rows]
+        l_s = l_s_all[keep_rows]
+    else:
+        l_s = l_s_all
     asm = p.assessments
-    asm = asm[asm["subject_id"].isin(code)]
+    a = asm[(asm["tp"] > 0).to_numpy()]
+    # subject position of each assessment via its distinct ids only (-1 = not in ids)
+    a_codes, a_uniq = pd.factorize(a["subject_id"])
+    a_s = code.get_indexer(a_uniq)[a_codes] if len(a) else np.zeros(0, np.int64)
+    if (a_s < 0).any():
+        a = a[a_s >= 0]
+        a_s = a_s[a_s >= 0]
     sub = p.subjects.set_index("subject_id").reindex(code)
     # ---- visits (post-baseline assessments)
-    a = asm[asm["tp"] > 0]
-    a_s = code.get_indexer(a["subject_id"])
     a_tp = a["tp"].to_numpy()
     a_v = _slots(a_s, a_tp)
     V = int(a_v.max()) + 1 if len(a_v) else 1
@@ -90,37 +108,50 @@ def evaluate_vectorized(p: Prepared, ids: list, opts: RecistOptions):
     vperf[a_s, a_v] = a["performed"].to_numpy(dtype=bool)
     vlabel = np.full((P, V), "", dtype=object)
     vlabel[a_s, a_v] = a["label"].to_numpy(dtype=object)
-    # map (subject, tp) -> visit slot (baseline -> -1)
-    slot_of = pd.Series(a_v, index=pd.MultiIndex.from_arrays([a_s, a_tp]))
-    l_s = code.get_indexer(les["subject_id"])
+    # map (subject, tp) -> visit slot (baseline -> -1), through a dense (subject, tp) table
     l_tp = les["tp"].to_numpy()
+    ntp = int(max(l_tp.max() if len(l_tp) else 0, a_tp.max() if len(a_tp) else 0)) + 1
     l_v = np.full(len(les), -1, np.int64)
     post = l_tp > 0
     if post.any():
-        l_v[post] = slot_of.reindex(pd.MultiIndex.from_arrays([l_s[post], l_tp[post]])).to_numpy()
-    role = les["role"].to_numpy()
-    state = les["state"].to_numpy()
+        slot_tab = np.full((P, ntp), -1, np.int64)
+        slot_tab[a_s, a_tp] = a_v
+        l_v[post] = slot_tab[l_s[post], l_tp[post]]
+    role = les["_role"].to_numpy()
+    state = les["_state"].to_numpy()
     nodal = les["nodal"].to_numpy()
     tstm_u = int(round(opts.tstm_default_mm * SCALE))
+    R_T, R_NT, R_NEW = (ROLES.index(r) for r in ("TARGET", "NON-TARGET", "NEW"))
+    st_code = {name: i for i, name in enumerate(STATES)}
     # ---- targets
-    it = np.flatnonzero(role == "TARGET")
+    it = np.flatnonzero(role == R_T)
     t_s = l_s[it]
-    t_lid = les["lesion_id"].to_numpy()[it]
-    tkey = pd.DataFrame({"s": t_s, "l": t_lid}).drop_duplicates()
-    tk_rank = _slots(tkey["s"].to_numpy(), pd.factorize(tkey["l"], sort=True)[0])
+    lc = les["_lc"].to_numpy()
+    nlc = int(lc.max()) + 1 if len(lc) else 1
+    # lexical rank of the lesion ids so that target slots follow the sorted lesion ids
+    lrow = np.full(nlc, -1, np.int64)
+    lrow[lc[::-1]] = np.arange(len(lc))[::-1]
+    present = np.flatnonzero(lrow >= 0)
+    lnames = les["lesion_id"].take(lrow[present]).to_numpy(dtype=object)
+    lrank = np.zeros(nlc, np.int64)
+    lrank[present] = _lexical_rank(lnames)
+    t_lid = lrank[lc[it]]
+    tkey_code = t_s * nlc + t_lid
+    ukey = np.unique(tkey_code)
+    tk_s = ukey // nlc
+    tk_rank = _slots(tk_s, ukey % nlc)
     K = int(tk_rank.max()) + 1 if len(tk_rank) else 0
-    kslot = pd.Series(tk_rank, index=pd.MultiIndex.from_arrays([tkey["s"], tkey["l"]]))
-    t_k = kslot.reindex(pd.MultiIndex.from_arrays([t_s, t_lid])).to_numpy()
+    t_k = tk_rank[np.searchsorted(ukey, tkey_code)]
     texist = np.zeros((P, K), bool)
-    texist[tkey["s"].to_numpy(), tk_rank] = True
+    texist[tk_s, tk_rank] = True
     tnodal = np.zeros((P, K), bool)
     tnodal[t_s, t_k] = nodal[it]
     st = state[it]
     ld = les["ld_u"].to_numpy()[it]
     sa = les["sa_u"].to_numpy()[it]
     meas = np.where(nodal[it], sa, ld)
-    value = np.select([st == "", st == "TOO_SMALL_TO_MEASURE", st == "ABSENT"],
-                      [meas, tstm_u, 0], -1)
+    value = np.select([st == st_code[""], st == st_code["TOO_SMALL_TO_MEASURE"],
+                       st == st_code["ABSENT"]], [meas, tstm_u, 0], -1)
     val = np.full((P, V + 1, K), -1, np.int64)  # -1 = not evaluable (missing row included)
     val[t_s, l_v[it] + 1, t_k] = value
     has_t = texist.any(1)
@@ -128,29 +159,30 @@ def evaluate_vectorized(p: Prepared, ids: list, opts: RecistOptions):
     b_ok = has_t & ~np.any(texist & (base < 0), 1)
     B = np.where(b_ok, np.where(texist, base, 0).sum(1), 0)
     # ---- non-targets
-    inn = np.flatnonzero(role == "NON-TARGET")
-    nt_ids = pd.DataFrame({"s": l_s[inn], "l": les["lesion_id"].to_numpy()[inn]})
-    n_nt = nt_ids.drop_duplicates().groupby("s").size().reindex(range(P), fill_value=0).to_numpy()
+    inn = np.flatnonzero(role == R_NT)
+    n_nt = np.bincount(np.unique(l_s[inn] * nlc + lc[inn]) // nlc, minlength=P)[:P]
     nsel = inn[l_v[inn] >= 0]
     ns, nv, nst = l_s[nsel], l_v[nsel], state[nsel]
     def acc(mask):
         out = np.zeros((P, V), np.int64)
         np.add.at(out, (ns[mask], nv[mask]), 1)
         return out
-    nt_up = acc(np.isin(nst, ["UNEQUIVOCAL_PROGRESSION", "FURTHER_INCREASE"])) > 0
-    nt_present = acc((nst == "PRESENT") | (nst == "")) > 0
-    nt_abs = acc(nst == "ABSENT")
+    nt_up = acc((nst == st_code["UNEQUIVOCAL_PROGRESSION"])
+                | (nst == st_code["FURTHER_INCREASE"])) > 0
+    nt_present = acc((nst == st_code["PRESENT"]) | (nst == st_code[""])) > 0
+    nt_abs = acc(nst == st_code["ABSENT"])
     nt_rows = acc(np.ones(len(nst), bool))
-    nt_ne = (acc(nst == "NOT_EVALUATED") > 0) | (nt_rows < n_nt[:, None])
+    nt_ne = (acc(nst == st_code["NOT_EVALUATED"]) > 0) | (nt_rows < n_nt[:, None])
     # ---- new lesions
-    inw = np.flatnonzero((role == "NEW") & (l_v >= 0))
+    inw = np.flatnonzero((role == R_NEW) & (l_v >= 0))
     ws, wv, wst = l_s[inw], l_v[inw], state[inw]
     new_yes = np.zeros((P, V), np.int64)
-    np.add.at(new_yes, (ws, wv), np.isin(wst, ["", "UNEQUIVOCAL", "UNEQUIVOCAL_PROGRESSION",
-                                               "FURTHER_INCREASE"]).astype(np.int64))
+    yes_codes = [st_code[x] for x in ("", "UNEQUIVOCAL", "UNEQUIVOCAL_PROGRESSION",
+                                      "FURTHER_INCREASE")]
+    np.add.at(new_yes, (ws, wv), np.isin(wst, yes_codes).astype(np.int64))
     new_yes = np.maximum.accumulate(new_yes > 0, axis=1) if V else new_yes > 0
     new_ne = np.zeros((P, V), np.int64)
-    np.add.at(new_ne, (ws, wv), (wst == "NOT_EVALUATED").astype(np.int64))
+    np.add.at(new_ne, (ws, wv), (wst == st_code["NOT_EVALUATED"]).astype(np.int64))
     new_ne = new_ne > 0
     # ---- time-point loop (vectorised over patients)
     tgt = np.zeros((P, V), np.int8)
@@ -338,13 +370,17 @@ def evaluate_vectorized(p: Prepared, ids: list, opts: RecistOptions):
     ps, pv = np.nonzero(m)
     rec_day = vday[ps, pv]
     ov_f = ov[ps, pv]
+    def text(values, codes):  # pandas string column from a few values and integer codes
+        return pd.array(np.asarray(values, dtype=object), dtype="str").take(
+            np.asarray(codes, dtype=np.int64))
+
     tp_cols = {
-        "subject_id": np.asarray(ids, dtype=object)[ps], "tp": vtp[ps, pv],
+        "subject_id": text(ids, ps), "tp": vtp[ps, pv],
         "label": vlabel[ps, pv], "day": rec_day, "performed": vperf[ps, pv],
-        "target": T_CODES[tgt[ps, pv]], "target_rule": T_RULES[trule[ps, pv]],
-        "non_target": T_CODES[ntc[ps, pv]], "nt_rule": NT_RULES[ntrule[ps, pv]],
-        "new_lesions": NEW_CODES[newc[ps, pv]], "overall": T_CODES[ov_f],
-        "overall_as_assessed": T_CODES[ov_f], "sod_u": sod[ps, pv], "partial_u": part[ps, pv],
+        "target": text(T_CODES, tgt[ps, pv]), "target_rule": text(T_RULES, trule[ps, pv]),
+        "non_target": text(T_CODES, ntc[ps, pv]), "nt_rule": text(NT_RULES, ntrule[ps, pv]),
+        "new_lesions": text(NEW_CODES, newc[ps, pv]), "overall": text(T_CODES, ov_f),
+        "overall_as_assessed": text(T_CODES, ov_f), "sod_u": sod[ps, pv], "partial_u": part[ps, pv],
         "baseline_u": np.where(b_ok, B, MISSING)[ps], "nadir_u": nad[ps, pv],
         "reclass_tp": np.full(len(ps), -1), "n_ne": nne[ps, pv],
         "n_t": texist.sum(1)[ps], "excluded": excl[ps, pv], "in_window": win[ps, pv],

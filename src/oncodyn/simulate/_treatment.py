@@ -25,15 +25,21 @@ Neutropenia (Friberg LE et al. (2002) J Clin Oncol 20:4713; docetaxel values of 
 
 Radiotherapy: linear-quadratic surviving fraction exp(-n(alpha d + beta d^2)), beta =
     alpha/(alpha/beta); accelerated repopulation after the kick-off time Tk at ln2/Tpot per day
-    (Fowler JF (1989) Br J Radiol 62:679; MODELS.md section 11); concurrent chemotherapy
-    multiplies alpha by (1 + enhancement) (illustrative radiosensitisation).
+    up to the last fraction (Fowler JF (1989) Br J Radiol 62:679; MODELS.md section 11);
+    concurrent chemotherapy multiplies alpha by (1 + enhancement) (illustrative
+    radiosensitisation). Fraction days, surviving fraction and sensitised alpha are those of
+    :mod:`oncodyn.models.radiation` (one source of truth; see :func:`radiation_steps`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+
+from ..models import radiation as rad
+from ..models.radiation import Fractionation
 
 ANC_GRADE_LIMITS = (2.0, 1.5, 1.0, 0.5)  # x1e9/L, CTCAE v5 grades 1..4 (grade 1 LLN illustrative)
 
@@ -75,18 +81,58 @@ def anc_grade(anc: np.ndarray) -> np.ndarray:
     return g
 
 
-def fraction_counts(start: int, n_fx: int, per_week: int, grid: np.ndarray, dt: int) -> np.ndarray:
-    """Number of fractions delivered in each step [t, t + dt) of ``grid`` (Mon..: first days of each week)."""
-    k = np.arange(n_fx)
-    days = start + 7 * (k // per_week) + (k % per_week)
+@dataclass(frozen=True)
+class RadiationSteps:
+    """One radiotherapy course laid on the simulation grid (step ``k`` covers ``[t_k, t_k + dt)``).
+
+    ``n_fx[k]`` fractions and ``repop_days[k]`` days of accelerated repopulation fall in step
+    ``k``; ``log_sf`` / ``log_sf_chemo`` are ``ln S`` of one fraction (LQ) without / with the
+    concurrent-chemotherapy enhancement of alpha; ``repop_rate`` is ln2/Tpot per day.
+    Over a whole course (no chemotherapy) ``sum(n_fx) log_sf + repop_rate sum(repop_days)``
+    equals ``-alpha BED`` of :func:`oncodyn.models.radiation.bed` with its repopulation term.
+    """
+
+    fractionation: Fractionation
+    n_fx: np.ndarray
+    repop_days: np.ndarray
+    log_sf: float
+    log_sf_chemo: float
+    repop_rate: float
+
+    def log_survival(self, k: int, on_chemo: np.ndarray) -> np.ndarray:
+        """ln of the surviving fraction over step ``k`` (per patient: on concurrent chemo or not)."""
+        lsf = np.where(on_chemo, self.log_sf_chemo, self.log_sf)
+        return self.n_fx[k] * lsf + self.repop_rate * self.repop_days[k]
+
+    def log_kill(self, k: int, on_chemo: np.ndarray) -> np.ndarray:
+        """ln of the fraction surviving the LQ kill of step ``k``'s fractions alone (no
+        repopulation); ``1 - exp(log_kill)`` of the cells move to the dying compartment."""
+        lsf = np.where(on_chemo, self.log_sf_chemo, self.log_sf)
+        return self.n_fx[k] * lsf
+
+
+def radiation_steps(rc, grid: np.ndarray, dt: int) -> RadiationSteps:
+    """Lay a radiotherapy course (``oncodyn.patients.config.RadiationCfg``) on the grid.
+
+    Fraction days come from :class:`oncodyn.models.radiation.Fractionation` (consecutive days,
+    ``fractions_per_week`` per week); the repopulation window is ``[start + Tk, last fraction)``,
+    i.e. ``max(T - Tk, 0)`` days with ``T`` the first-to-last-fraction time of Fowler 1989
+    (``Fractionation.overall_time``); the LQ surviving fraction of one fraction is
+    :func:`oncodyn.models.radiation.surviving_fraction` with ``beta = alpha/(alpha/beta)`` and
+    alpha enhanced by :func:`oncodyn.models.radiation.sensitised_alpha` (factor
+    ``1 + chemo_enhancement``, illustrative) under concurrent chemotherapy.
+    """
+    fx = Fractionation(int(rc.n_fractions), float(rc.dose_per_fraction_gy), modality=rc.modality,
+                       start_day=float(rc.start_day), fractions_per_week=int(rc.fractions_per_week))
+    days = fx.fraction_times().astype(np.int64)
     idx = np.clip(days // dt, 0, grid.size - 1)
-    return np.bincount(idx[days < grid[-1] + dt], minlength=grid.size).astype(float)
-
-
-def repop_days(start: int, n_fx: int, per_week: int, tk: float, grid: np.ndarray, dt: int) -> np.ndarray:
-    """Days of each step falling in [start + Tk, last fraction] (accelerated repopulation window)."""
-    k = n_fx - 1
-    end = start + 7 * (k // per_week) + (k % per_week)
-    lo = np.maximum(grid, start + tk)
-    hi = np.minimum(grid + dt, end + 1)
-    return np.clip(hi - lo, 0, None).astype(float)
+    n_fx = np.bincount(idx[days < grid[-1] + dt], minlength=grid.size).astype(float)
+    lo = np.maximum(grid, fx.start_day + rc.tk_days)
+    hi = np.minimum(grid + dt, fx.start_day + fx.overall_time())
+    rep = np.clip(hi - lo, 0, None).astype(float)
+    beta = rc.alpha / rc.alpha_beta
+    d = fx.dose_per_fraction
+    log_sf = float(np.log(rad.surviving_fraction(d, rc.alpha, beta)))
+    alpha_c = rad.sensitised_alpha(rc.alpha, 1.0 + rc.chemo_enhancement)
+    log_sf_chemo = float(np.log(rad.surviving_fraction(d, alpha_c, beta)))
+    return RadiationSteps(fx, n_fx, rep, log_sf, log_sf_chemo, rad.LN2 / rc.tpot_days)

@@ -10,14 +10,19 @@ Rules (Eisenhauer EA et al. (2009) Eur J Cancer 45:228, RECIST 1.1):
   included) and >= 5 mm above it; SD otherwise;
 * overall: PD if target PD, a new lesion or unequivocal non-target progression; CR if target
   CR and non-targets absent; PR if target PR, or target CR with non-targets present; else SD;
+  after a CR, the reappearance of any target or non-target is PD (RECIST FAQ); patients
+  without targets are followed on non-targets alone (CR, or NON-CR/NON-PD coded SD);
+* sizes are integer hundredths of a mm, thresholds compared exactly (oncodyn.recist R0.3);
 * best overall response with confirmation (needed for single-arm response endpoints and
   reported as "best confirmed" in POPLAR, BCOR): CR/PR count only if a later scan at least
   ``confirm_days`` (28 d) later, before progression, shows CR (for CR) or at least PR (for PR);
   SD needs a scan at or after ``min_sd_days``; otherwise PD if progression was seen, else NE.
 
 Codes: NE = 0, PD = 1, SD = 2, PR = 3, CR = 4. The lesion tables written by
-:mod:`oncodyn.simulate.tables` carry the same scans in the RECIST engine's input format
-(:mod:`oncodyn.recist`) so results can be recomputed there.
+:meth:`oncodyn.simulate.SimulationResult.lesions_frame` carry the same scans in the RECIST engine's input format
+(:mod:`oncodyn.recist`) so results can be recomputed there; with the options of
+``tests/simulate/test_sim_consistency.py`` (confirmation required, SD or NE allowed between a
+response and its confirmation) the engine reproduces these codes patient by patient.
 """
 
 from __future__ import annotations

@@ -1,0 +1,210 @@
+"""Treatment-story figures: cohort bands, treatment bands, single-patient regrowth, lesion groups,
+symptom components.
+
+Inputs are plain arrays (days on the x axis, one row per patient or lesion), so the functions
+work on any simulator output. Medians and inter-quartile ranges (25th-75th percentiles) are the
+summaries. Colours follow the Okabe-Ito colour-blind-safe palette (Okabe & Ito 2008, "Color
+Universal Design"). Every function takes ``ax=None`` (a new figure when omitted) and returns the
+Axes; matplotlib is imported inside the functions ("Agg" backend).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+__all__ = ["ARM_COLORS", "cohort_bands", "course_spans", "patient_regrowth", "symptom_stack",
+           "treatment_shading"]
+
+#: Okabe-Ito colours used in turn for arms / components.
+ARM_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+
+
+def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
+    if ax is not None:
+        return ax
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=size, layout="constrained").add_subplot()
+
+
+def _weeks(days: Any) -> np.ndarray:
+    return np.asarray(days, dtype=float) / 7.0
+
+
+def treatment_shading(days: Any, on: Any, *, ax: Axes, color: str = "0.5", max_alpha: float = 0.3,
+                      label: str | None = "on treatment") -> Axes:
+    """Shade the x intervals ``[day_k, day_k+1)`` with opacity proportional to ``on[k]``.
+
+    ``on`` is a boolean per day (one patient) or a fraction in [0, 1] (share of a cohort on
+    treatment), so a cohort band fades as patients stop. The x axis is in weeks.
+    """
+    x = _weeks(days)
+    frac = np.clip(np.asarray(on, dtype=float), 0.0, 1.0)
+    if frac.shape != x.shape:
+        raise ValueError(f"on has shape {frac.shape}, days {x.shape}")
+    step = np.diff(x).min() if x.size > 1 else 1.0
+    first = True
+    for k in range(x.size):
+        if frac[k] <= 0:
+            continue
+        right = x[k + 1] if k + 1 < x.size else x[k] + step
+        ax.axvspan(x[k], right, color=color, alpha=max_alpha * frac[k], lw=0, zorder=0,
+                   label=label if first else None, gid="band:treatment")
+        first = False
+    return ax
+
+
+def course_spans(spans: Sequence[tuple[float, float, str]], *, ax: Axes,
+                 colors: Sequence[str] = ("#F0E442", "#CC79A7", "#56B4E9")) -> Axes:
+    """Shade treatment courses given as ``(start_day, end_day, label)`` (x axis in weeks)."""
+    for i, (a, b, lab) in enumerate(spans):
+        ax.axvspan(a / 7.0, b / 7.0, color=colors[i % len(colors)], alpha=0.25, lw=0, zorder=0,
+                   label=lab, gid=f"band:{lab}")
+    return ax
+
+
+def cohort_bands(days: Any, arms: Mapping[str, Any], *, ax: Axes | None = None,
+                 on_treatment: Any = None, treatment_label: str = "on treatment",
+                 log: bool = False, ylabel: str = "", title: str = "",
+                 colors: Sequence[str] = ARM_COLORS, iqr: bool = True, stat: str = "median",
+                 styles: Sequence[str] = ("-", "--", ":", "-.")) -> Axes:
+    """Median (line) and inter-quartile range (band) over rows for each arm.
+
+    With ``stat="mean"`` the line is the mean over rows (for 0/1 rows: the share) and no band
+    is drawn.
+
+    Parameters
+    ----------
+    days
+        Output days, shape (T,); drawn in weeks.
+    arms
+        Label -> array (rows, T) (patients or lesions). NaN entries are ignored per day.
+    on_treatment
+        Optional (rows, T) booleans or (T,) fractions: shaded as :func:`treatment_shading`.
+    stat
+        "median" (default, with the IQR band when ``iqr``) or "mean".
+    log
+        Logarithmic y axis.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Lines carry ``gid="<stat>:<label>"``.
+    """
+    if stat not in ("median", "mean"):
+        raise ValueError(f"stat must be 'median' or 'mean', got {stat!r}")
+    ax = _axes(ax, (7.5, 4.5))
+    x = _weeks(days)
+    if on_treatment is not None:
+        on = np.asarray(on_treatment, dtype=float)
+        frac = on.mean(axis=0) if on.ndim == 2 else on
+        treatment_shading(days, frac, ax=ax, label=treatment_label)
+    for i, (lab, a) in enumerate(arms.items()):
+        y = np.asarray(a, dtype=float)
+        if y.ndim != 2 or y.shape[1] != x.size or y.shape[0] == 0:
+            raise ValueError(f"arm {lab!r}: expected (rows >= 1, {x.size}), got {y.shape}")
+        c = colors[i % len(colors)]
+        med = np.nanmedian(y, axis=0) if stat == "median" else np.nanmean(y, axis=0)
+        ax.plot(x, med, color=c, lw=2.2, ls=styles[i % len(styles)],
+                label=f"{lab} ({stat}, n={y.shape[0]})", gid=f"{stat}:{lab}")
+        if iqr and stat == "median":
+            lo, hi = np.nanpercentile(y, [25, 75], axis=0)
+            ax.fill_between(x, lo, hi, color=c, alpha=0.15, lw=0)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("weeks since start of treatment")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.grid(color="0.92")
+    ax.set_axisbelow(True)
+    ax.set_xlim(x[0], x[-1])
+    return ax
+
+
+def patient_regrowth(days: Any, treated: Any, untreated: Any, *, on_treatment: Any = None,
+                     extra: Mapping[str, Any] | None = None, ax: Axes | None = None,
+                     title: str = "", log: bool = True, treated_label: str = "treated",
+                     treatment_label: str = "on chemotherapy",
+                     ylabel: str = "burden / baseline") -> Axes:
+    """One patient: treated course against its untreated counterfactual, nadir marked.
+
+    After the nadir, the treated curve of a patient whose sensitive cells are gone runs parallel
+    to the untreated one on a log axis (the resistant cells grow at the untreated rate); the
+    vertical gap is what the treatment removed. ``extra``: further courses of the same patient
+    (label -> (T,) array), drawn dotted.
+    """
+    ax = _axes(ax, (5.0, 3.5))
+    x = _weeks(days)
+    tr = np.asarray(treated, dtype=float)
+    un = np.asarray(untreated, dtype=float)
+    if on_treatment is not None:
+        treatment_shading(days, on_treatment, ax=ax, color="#0072B2", max_alpha=0.15,
+                          label=treatment_label)
+    ax.plot(x, un, color="#D55E00", ls="--", lw=1.6, label="untreated (same patient)", gid="untreated")
+    for i, (lab, y) in enumerate((extra or {}).items()):
+        ax.plot(x, np.asarray(y, dtype=float), color=ARM_COLORS[2 + i % 5], ls=":", lw=1.8,
+                label=lab, gid=f"extra:{lab}")
+    ax.plot(x, tr, color="#0072B2", lw=2.0, label=treated_label, gid="treated")
+    k = int(np.nanargmin(tr))
+    ax.plot(x[k], tr[k], "v", color="k", ms=7, label="nadir", gid="marker:nadir")
+    if log:
+        from matplotlib.ticker import FuncFormatter
+
+        ax.set_yscale("log")
+        fmt = FuncFormatter(lambda v, _: f"{v:g}")
+        ax.yaxis.set_major_formatter(fmt)
+        ax.yaxis.set_minor_formatter(FuncFormatter(
+            lambda v, _: f"{v:g}" if f"{v:.0e}"[0] in "1235" else ""))
+    ax.set_xlabel("weeks")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title, fontsize=9)
+    ax.grid(color="0.92", which="both")
+    ax.set_axisbelow(True)
+    ax.set_xlim(x[0], x[-1])
+    return ax
+
+
+def symptom_stack(days: Any, components: Mapping[str, Any], *, total: Any = None,
+                  reference: tuple[str, Any] | None = None,
+                  ax: Axes | None = None, mid: float | None = 10.0, title: str = "",
+                  colors: Sequence[str] = ("0.75", "#E69F00", "#D55E00", "#CC79A7", "#56B4E9")) -> Axes:
+    """Stacked areas of mean symptom components (points) over time, with the mean total.
+
+    ``components``: label -> (T,) mean points. ``total``: (T,) mean score (drawn as a line; it
+    differs from the stack top only where the 0-100 clip binds). ``mid``: a bracket of one
+    minimal important difference above and below the baseline total. ``reference``:
+    ``(label, (T,) array)`` drawn dashed (e.g. the same patients untreated).
+    """
+    ax = _axes(ax, (7.5, 4.5))
+    x = _weeks(days)
+    ys = [np.asarray(v, dtype=float) for v in components.values()]
+    ax.stackplot(x, *ys, labels=list(components), colors=list(colors)[: len(ys)], alpha=0.85)
+    if total is not None:
+        tot = np.asarray(total, dtype=float)
+        ax.plot(x, tot, color="k", lw=2, label="mean score", gid="total")
+        if mid is not None:
+            for k, sgn in enumerate((-1.0, 1.0)):
+                ax.axhline(tot[0] + sgn * mid, color="k", ls=(0, (1, 2)), lw=1,
+                           label=f"baseline ± MID ({mid:g} points)" if k == 0 else None,
+                           gid="ref:mid")
+    if reference is not None:
+        ax.plot(x, np.asarray(reference[1], dtype=float), color="0.35", ls="--", lw=2,
+                label=reference[0], gid="reference")
+    ax.set_ylim(0, 100)
+    ax.set_xlim(x[0], x[-1])
+    ax.set_xlabel("weeks since start of treatment")
+    ax.set_ylabel("symptom burden (0-100, higher = worse)")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
