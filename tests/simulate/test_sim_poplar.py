@@ -61,7 +61,7 @@ def real(poplar_csv):
 @pytest.fixture(scope="module")
 def arms():
     """Virtual arms: the trial size at three seeds and a large arm (point estimates)."""
-    with np.errstate(over="ignore", invalid="ignore"):  # unbounded growth long after PD (engine)
+    with np.errstate(over="raise", invalid="raise"):  # the per-lesion ceiling keeps volumes finite
         return {(n, seed): simulate("nsclc_docetaxel", n_patients=n, seed=seed, keep="summary")
                 for n, seed in [(143, 7), (4000, 1)]}
 
@@ -100,7 +100,7 @@ def test_trial_size_arms_inside_real_cis_across_seeds(real):
     # (>= 5 binomial SDs, sqrt(0.95 * 0.05 / 50) = 3%, below 95%, far above a miscalibrated 50%).
     seeds = range(100, 150)
     inside: dict[str, list[bool]] = {k: [] for k in ("ORR", "CR", "PR", "SD", "PD", "NE", "mPFS")}
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="raise", invalid="raise"):
         for seed in seeds:
             s = simulate("nsclc_docetaxel", n_patients=143, seed=seed, keep="summary").summary()
             f = s["best_response_fractions"]
@@ -140,7 +140,7 @@ def test_targets_and_loss(poplar_csv, real):
 def test_calibration_runs_and_never_worsens(poplar_csv):
     # smoke test of the reproducible pipeline on a small arm: Nelder–Mead keeps its best vertex,
     # which includes the start, so the returned loss cannot exceed the starting loss
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="raise", invalid="raise"):
         out = calibrate_poplar_response(poplar_csv, n_virtual=300, seed=3, maxiter=4, min_sd_grid=(42,), restarts=0)
         again = virtual_arm_figures(simulate(out["scenario"], n_patients=300, seed=3, keep="summary"))
     assert out["loss"] <= out["start_loss"] + 1e-12

@@ -124,7 +124,8 @@ def _to_units(values: pd.Series, column: str) -> np.ndarray:
 class Prepared:
     """Validated, normalised inputs (internal)."""
 
-    lesions: pd.DataFrame      # canonical columns + ld_u, sa_u (int units, -1 = missing), row
+    lesions: pd.DataFrame      # canonical columns + ld_u, sa_u (int units, -1 = missing), row,
+    #                            _sc, _lc, _role, _state (integer codes, see _prepare_lesions)
     assessments: pd.DataFrame  # subject_id, tp, day_first, day_last, performed, label
     subjects: pd.DataFrame     # subject_id, reference_date (Timestamp|NaT), *_day offsets (float)
     messages: list             # (subject_id, level, code, lesion_id, text)

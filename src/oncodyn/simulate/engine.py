@@ -1,8 +1,8 @@
 """Vectorised time loop: lesion dynamics, treatments, imaging, RECIST and policies for one chunk.
 
-Lesion model (per lesion, sensitive volume S and resistant volume R, mm^3)
----------------------------------------------------------------------------
-Between events both compartments grow at the lesion's per-cell rate r(N), N = S + R, with the
+Lesion model (per lesion, sensitive S, resistant R and dying D volumes, mm^3)
+-----------------------------------------------------------------------------
+Between events both viable compartments grow at the lesion's per-cell rate r(N), N = S + R, with the
 exact flow over a step of ``dt`` days:
 
 * exponential: r = g, factor exp(g dt);
@@ -19,8 +19,19 @@ unperturbed growth rate; Norton L, Simon R (1977) Cancer Treat Rep 61:1307) or
 h = exp(-lambda (t - t_first dose)) (Claret L et al. (2009) J Clin Oncol 27:4103, decay of drug
 effect as acquired resistance). Acquired resistance by transfer moves a fraction
 ``acquired_per_dose * AUC/AUC_ref`` of S to R at each dose. Radiotherapy multiplies S and R of
-the irradiated lesions by the LQ surviving fraction. Lesions below one cell
-(1/cells_per_mm3 mm^3) are extinct.
+the irradiated lesions by the LQ surviving fraction.
+
+Killed cells (chemotherapy: S (1 - exp(-kill ...)); radiotherapy: (S + R)(1 - SF of the step's
+fractions)) move to the dying compartment D, which is measured with the lesion and cleared at
+a first-order rate, D -> D exp(-ln2 dt / h) per step, h = ``dying.half_life_days`` (one transit
+compartment of damaged cells as in Simeoni M et al. (2004) Cancer Res 64:1094; the delayed
+radiological regression of treated lesions; h = 0 clears instantly, the earlier model). Growth
+rates (Gompertz, Norton–Simon) use the viable volume S + R. Measured size V = S + R + D.
+
+Per-lesion ceiling: after each step's growth, S and R are scaled down where S + R + D exceeds
+pi/6 ``growth.max_diam_mm``^3 so that V stays at the ceiling (250 mm default, illustrative; the
+largest diameter in the Laleh 2022 series is 228 mm); below the ceiling nothing changes (factor
+exactly 1.0). Compartments below one cell (1/cells_per_mm3 mm^3) are extinct.
 
 Imaging at the scan days: diameters d = (6V/pi)^(1/3) measured with proportional error
 (CV 6%, intra-reader, Yoon SH et al. (2016) Eur J Cancer 53:5) plus additive error
@@ -37,9 +48,8 @@ row operations instead of n short inner loops (a (n, 9) ``sum(axis=1)`` costs ~5
 patient). Float sums over lesions use :func:`lesion_sum`, which adds the rows in exactly the
 order of NumPy's pairwise summation, so the results are bit-identical to ``x.sum(axis=1)`` on
 the patient-major array; integer sums (RECIST, hundredths of a mm) are exact in any order.
-State stays float64 (volumes span 1e-6 .. >1e38 mm^3 under unbounded exponential growth, beyond
-float32's range, and bit-identity with the reference results is kept); outputs are float32 as
-before.
+State stays float64 (volumes span 1e-6 .. 8e6 mm^3, up to the ceiling, and bit-identity with
+the reference results is kept); outputs are float32 as before.
 """
 
 from __future__ import annotations
@@ -317,8 +327,8 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
             # = meas[d_true < disappear] = 0 (meas is finite there; True keeps inf/NaN as they are)
             np.multiply(meas, d_true >= im.disappear_below_mm, out=meas)
             # recorded to 0.01 mm and compared in integer hundredths, as oncodyn.recist does (R0.3);
-            # capped at 1e6 mm (a numerical ceiling far beyond any body, reached only long after
-            # progression under unbounded exponential growth) so the units fit in int64
+            # capped at 1e6 mm (a numerical guard so the units fit in int64; the per-lesion
+            # ceiling growth.max_diam_mm keeps true sizes far below it)
             # rint(x) for 0 <= x <= 1e8 < 2^52 as (x + 2^52) - 2^52 (round half to even, the
             # IEEE default, bit-identical to np.rint here and ~10x faster); NaN stays NaN
             hund = np.minimum(meas, 1e6)
@@ -393,7 +403,8 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
             np.multiply(buf, 6.0 / np.pi, out=buf)
             np.cbrt(buf, out=buf)
             # x * 1.0 == x and x * 0.0 == 0.0 for finite x >= 0, as np.where would give; an
-            # overflowed (inf) hidden lesion would give NaN: recompute that step with np.where
+            # inf hidden lesion (only with an absurd growth.max_diam_mm) would give NaN:
+            # recompute that step with np.where
             np.multiply(buf, shown, out=buf)
             row = lesion_sum(buf)
             if np.isnan(row).any():
@@ -481,12 +492,13 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
         np.add(S, R, out=buf)
         if has_D:
             buf += D
-        if buf.max() > vmax:
-            over = buf > vmax
-            room = vmax - D if has_D else vmax
-            f = np.where(over, room / np.where(over, S + R, 1.0), 1.0)
-            S *= f
-            R *= f
+        if buf.max() > vmax:  # few lesions: scale them in place by flat index (S, R contiguous)
+            idx = np.flatnonzero(buf > vmax)
+            Sf, Rf = S.reshape(-1), R.reshape(-1)
+            room = vmax - D.reshape(-1)[idx] if has_D else vmax
+            f = room / (Sf[idx] + Rf[idx])
+            Sf[idx] *= f
+            Rf[idx] *= f
         # extinction below one cell: S[S < cell] = 0, as a multiplication by the keep mask
         # (S, R are >= 0, so x * True == x and x * False == 0.0 exactly; a branch-free ufunc,
         # ~7x faster than a masked store with a dense random mask)
