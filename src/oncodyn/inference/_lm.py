@@ -29,10 +29,11 @@ class LMResult:
 
 
 def _loss(r: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    bad = valid & ~np.isfinite(r)
-    with np.errstate(over="ignore"):
-        out = np.sum(np.where(valid, np.where(np.isfinite(r), r, 0.0), 0.0) ** 2, axis=1)
-    out[np.any(bad, axis=1) | ~np.isfinite(out)] = np.inf
+    """Sum of squares over the valid entries; inf where a valid residual is not finite."""
+    r = np.where(valid, r, 0.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.einsum("bt,bt->b", r, r)
+    out[~np.isfinite(out)] = np.inf
     return out
 
 

@@ -6,6 +6,8 @@ identity: p = theta clipped into [lower, upper] (a projected step).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..models import Model
@@ -27,24 +29,39 @@ def to_unconstrained(model: Model, p: np.ndarray) -> np.ndarray:
     return np.where(c == 1, th_log, np.where(c == 2, th_logit, p))
 
 
+@functools.lru_cache(maxsize=256)
+def _layout(model: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Column indices by transform, and the bounds (cached: models are immutable)."""
+    c = codes(model)
+    lo, hi = model.lower, model.upper
+    span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
+    return np.flatnonzero(c == 1), np.flatnonzero(c == 2), lo, hi, span
+
+
 def to_constrained(model: Model, theta: np.ndarray) -> np.ndarray:
-    c, lo, hi = codes(model), model.lower, model.upper
+    i_log, i_logit, lo, hi, span = _layout(model)
+    p = np.array(theta, dtype=float, copy=True)
     with np.errstate(over="ignore", invalid="ignore"):
-        p_log = np.exp(np.clip(theta, -700, 700))
-        span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
-        p_logit = lo + span / (1.0 + np.exp(-np.clip(theta, -700, 700)))
-    p = np.where(c == 1, p_log, np.where(c == 2, p_logit, theta))
-    return np.clip(p, lo, hi)
+        if i_log.size:
+            p[..., i_log] = np.exp(np.clip(p[..., i_log], -700, 700))
+        if i_logit.size:
+            z = np.clip(p[..., i_logit], -700, 700)
+            p[..., i_logit] = lo[i_logit] + span[i_logit] / (1.0 + np.exp(-z))
+    return np.clip(p, lo, hi, out=p)
 
 
 def jacobian_diag(model: Model, theta: np.ndarray) -> np.ndarray:
     """d p / d theta for each parameter (the maps are element-wise)."""
-    c, lo, hi = codes(model), model.lower, model.upper
-    span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
+    i_log, i_logit, _, _, span = _layout(model)
+    theta = np.asarray(theta, dtype=float)
+    d = np.ones_like(theta)
     with np.errstate(over="ignore", invalid="ignore"):
-        e = np.exp(np.clip(theta, -700, 700))
-        s = 1.0 / (1.0 + np.exp(-np.clip(theta, -700, 700)))
-    return np.where(c == 1, e, np.where(c == 2, span * s * (1 - s), 1.0))
+        if i_log.size:
+            d[..., i_log] = np.exp(np.clip(theta[..., i_log], -700, 700))
+        if i_logit.size:
+            sg = 1.0 / (1.0 + np.exp(-np.clip(theta[..., i_logit], -700, 700)))
+            d[..., i_logit] = span[i_logit] * sg * (1 - sg)
+    return d
 
 
 def theta_bounds(model: Model) -> tuple[np.ndarray, np.ndarray]:

@@ -46,15 +46,16 @@ ErrorModel = Literal["additive", "proportional", "combined"]
 
 
 def _prediction_fn(model: Model, t: np.ndarray, exposure: Any) -> Any:
-    def predict(theta: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    def predict(theta: np.ndarray, rows: np.ndarray, cols: slice = slice(None)) -> np.ndarray:
         p = tr.to_constrained(model, theta)
         u = exposure
         if exposure is not None and not callable(exposure) and np.ndim(exposure) > 0:
             u = np.asarray(exposure, float)[rows % len(exposure)]
+        tt = t[rows, cols]
         with np.errstate(all="ignore"):
             if model.closed_form is not None and not callable(u):
-                return np.asarray(model.closed_form(t[rows], p, 0.0 if u is None else u, np), float)
-            return np.asarray(model.predict(t[rows], p, exposure=u, method="ode"), float)
+                return np.asarray(model.closed_form(tt, p, 0.0 if u is None else u, np), float)
+            return np.asarray(model.predict(tt, p, exposure=u, method="ode"), float)
 
     return predict
 
@@ -146,22 +147,24 @@ def fit(
     theta_start = theta_full0[:, free]
     row_map = np.arange(n_starts * b)
 
-    def make_residual(rmap: np.ndarray) -> Any:
+    def make_residual(rmap: np.ndarray, cols: slice = slice(None)) -> Any:
         def residual(theta_free: np.ndarray, rows: np.ndarray) -> np.ndarray:
             lrows = rmap[rows]
             srows = rows_series[lrows]
-            f = predict(assemble(theta_free, lrows), srows)
+            f = predict(assemble(theta_free, lrows), srows, cols)
             if scale == "log":
                 with np.errstate(all="ignore"):
                     f = np.where(f > 0, np.log(f), np.nan)
-            return (f - y_cmp[srows]) * weights[srows]
+            res = f - y_cmp[srows, cols]
+            return res if unweighted else res * weights[srows, cols]
 
         return residual
 
+    all_free = free.size == n_par
     analytic = (model.jacobian is not None and model.closed_form is not None
                 and not callable(exposure))
 
-    def make_jacobian(rmap: np.ndarray) -> Any:
+    def make_jacobian(rmap: np.ndarray, cols: slice = slice(None)) -> Any:
         if not analytic:
             return None
 
@@ -171,13 +174,16 @@ def fit(
             full = assemble(theta_free, lrows)
             p = tr.to_constrained(model, full)
             u = 0.0 if exposure is None else exposure
+            tt = t[srows, cols]
             with np.errstate(all="ignore"):
-                dfdp = np.asarray(model.jacobian(t[srows], p, u, np), float)  # (b, T, P)
+                dfdp = np.asarray(model.jacobian(tt, p, u, np), float)  # (b, T, P)
                 J = dfdp * tr.jacobian_diag(model, full)[:, None, :]
                 if scale == "log":
-                    f = np.asarray(model.closed_form(t[srows], p, u, np), float)
+                    f = np.asarray(model.closed_form(tt, p, u, np), float)
                     J = J / f[:, :, None]
-            return J[:, :, free] * weights[srows][:, :, None]
+            if not all_free:
+                J = J[:, :, free]
+            return J if unweighted else J * weights[srows, cols][:, :, None]
 
         return jacobian
 
@@ -189,21 +195,35 @@ def fit(
     tlo, thi = tr.theta_bounds(model)
     tlo, thi = tlo[free], thi[free]
     for pass_i in range(passes):
+        unweighted = pass_i == 0  # weights are all ones until the first re-weighting
         if pass_i == 0 and n_starts > 1 and screen_iter > 0:
             # multi-start screening: every start for a few iterations, then the best one per
             # series is run to convergence (Ugray et al. 2007 INFORMS J Comput 19:328, the
             # "stage 1 / stage 2" pattern of multistart local solvers)
             # (the default start always goes on to stage 2 too, so the result is never worse than a
             # single local run from it, up to the optimiser's tolerance)
-            screen = batched_lm(make_residual(row_map), theta_start, valid[rows_series],
-                                max_iter=screen_iter, lower=tlo, upper=thi,
-                                jac_fun=make_jacobian(row_map), loss_floor=floor[row_map])
-            loss1 = screen.loss.reshape(n_starts, b)
+            # Screening runs a fixed number of iterations on every row, so it is cheapest on
+            # series grouped by length (less padding); the tail-heavy stage 2 is not grouped.
+            screen_theta = theta_start.copy()
+            screen_loss = np.full(n_starts * b, np.inf)
+            for idx in _length_buckets(data.n):
+                width = max(int(data.n[idx].max()), 1)
+                rows = (np.arange(n_starts)[:, None] * b + idx[None, :]).ravel()
+                cols = slice(0, width)
+                part = batched_lm(make_residual(rows, cols), theta_start[rows],
+                                  valid[rows_series[rows], :width], max_iter=screen_iter,
+                                  lower=tlo, upper=thi, jac_fun=make_jacobian(rows, cols),
+                                  loss_floor=floor[rows])
+                screen_theta[rows] = part.theta
+                screen_loss[rows] = part.loss
+            loss1 = screen_loss.reshape(n_starts, b)
             pick = np.argmin(np.where(np.isfinite(loss1), loss1, np.inf), axis=0)
             best_rows = pick * b + np.arange(b)
-            redo = np.flatnonzero(pick != 0)  # the default start from scratch, where it lost
+            # the default start goes on too where it lost the screening (continued from its
+            # screened state: the same deterministic path as a restart, 10 iterations saved)
+            redo = np.flatnonzero(pick != 0)
             row_map = np.concatenate([best_rows, redo])
-            theta_start = np.concatenate([screen.theta[best_rows], theta_start[redo]])
+            theta_start = np.concatenate([screen_theta[best_rows], screen_theta[redo]])
         res = batched_lm(make_residual(row_map), theta_start, valid[rows_series[row_map]],
                          max_iter=max_iter, lower=tlo, upper=thi, ftol=ftol, xtol=ftol,
                          jac_fun=make_jacobian(row_map), loss_floor=floor[row_map])
@@ -235,6 +255,23 @@ def fit(
             weights = np.where(mean_w[:, None] > 0, w / np.where(mean_w > 0, mean_w, 1)[:, None], 1.0)
     return _summarise(model, data, best_theta, best_loss, best_conv, best_iter, jac_best, free,
                       n_obs, weights, valid, scale, error, n_floored)
+
+
+def _length_buckets(n: np.ndarray, growth: float = 1.6) -> list[np.ndarray]:
+    """Series indices grouped by length, bucket upper bounds growing by ``growth``."""
+    n = np.asarray(n)
+    if n.size == 0:
+        return []
+    edges = [max(int(n.min()), 1)]
+    while edges[-1] < n.max():
+        edges.append(max(edges[-1] + 1, int(edges[-1] * growth)))
+    out, prev = [], -1
+    for e in edges:
+        idx = np.flatnonzero((n > prev) & (n <= e))
+        if idx.size:
+            out.append(idx)
+        prev = e
+    return out
 
 
 def _summarise(model: Model, data: SeriesBatch, theta: np.ndarray, loss: np.ndarray,

@@ -87,7 +87,7 @@ def _gb_like(model: Model, batch: SeriesBatch, lams: tuple[float, ...] | None) -
 
 for _name in ("logistic", "gompertz", "classical_bertalanffy"):
     register_starts(_name)(lambda m, b: _gb_like(m, b, None))
-register_starts("bertalanffy")(lambda m, b: _gb_like(m, b, (1.0 / 3.0, -0.5, 1.0)))
+register_starts("bertalanffy")(lambda m, b: _gb_like(m, b, (1.0 / 3.0, 1.0)))
 
 
 def default_starts(model: Model, batch: SeriesBatch) -> np.ndarray:

@@ -44,6 +44,10 @@ def _gb_closed(t: Any, v0: Any, vinf: Any, omega: Any, lam: Any, xp: Any) -> Any
     """GB closed form, stable as lam -> 0 (uses expm1/log1p)."""
     log_ratio = xp.log(v0 / vinf)
     decay = xp.exp(-omega * t)
+    if isinstance(lam, float):  # fixed-shape laws: one branch only
+        if abs(lam) < 1e-7:
+            return vinf * xp.exp(log_ratio * decay)
+        return vinf * xp.exp(xp.log1p(xp.expm1(lam * log_ratio) * decay) / lam)
     small = xp.abs(lam) < 1e-7
     lam_safe = xp.where(small, 1.0, lam)
     general = xp.log1p(xp.expm1(lam_safe * log_ratio) * decay) / lam_safe
@@ -57,9 +61,21 @@ def _gb_jac(t: Any, v0: Any, vinf: Any, omega: Any, lam: Any, xp: Any) -> Any:
     With L = ln(v0/v_inf), a = exp(-omega t), m = expm1(lam L), q = 1 + m a and E = ln(q)/lam:
     dE/dL = exp(lam L) a / q, dE/domega = -t m a / (lam q),
     dE/dlam = -ln(q)/lam^2 + L exp(lam L) a / (lam q); lam -> 0 limits: a, -t L a, a L^2 (1-a)/2.
+    A Python-float ``lam`` (a fixed-shape law) returns only the first three columns.
     """
     L = xp.log(v0 / vinf)
     a = xp.exp(-omega * t)
+    if isinstance(lam, float):  # fixed-shape laws: one branch, no d/dlam column needed
+        if abs(lam) < 1e-7:
+            V = vinf * xp.exp(L * a)
+            dE_dL, dE_dw = a, -t * L * a
+        else:
+            m = xp.expm1(lam * L)
+            q = 1.0 + m * a
+            V = vinf * xp.exp(xp.log1p(m * a) / lam)
+            dE_dL = xp.exp(lam * L) * a / q
+            dE_dw = -t * m * a / (lam * q)
+        return xp.stack([V * dE_dL / v0, V / vinf * (1.0 - dE_dL), V * dE_dw], axis=-1)
     small = xp.abs(lam) < 1e-7
     lam_s = xp.where(small, 1.0, lam)
     m = xp.expm1(lam_s * L)
@@ -121,7 +137,7 @@ def _fixed_lambda_model(name: str, title: str, lam: float, source: str) -> Model
         return _gb_rhs(y, p[..., 1:2], p[..., 2:3], lam, xp)
 
     def jac(t: Any, p: Any, u: Any, xp: Any) -> Any:
-        return _gb_jac(t, _first(p, 0), _first(p, 1), _first(p, 2), lam, xp)[..., :3]
+        return _gb_jac(t, _first(p, 0), _first(p, 1), _first(p, 2), lam, xp)
 
     return register(Model(
         name=name, title=title, parameters=(V0, VINF, OMEGA), rhs=rhs,
