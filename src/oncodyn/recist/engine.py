@@ -173,25 +173,23 @@ def _messages(msgs) -> pd.DataFrame:
         pd.DataFrame({c: pd.Series(dtype=object) for c in MESSAGE_COLUMNS})
 
 
-def _in_order(df: pd.DataFrame, ids: np.ndarray, with_tp: bool = False) -> pd.DataFrame:
-    """Rows stably sorted by the position of subject_id in ``ids`` (then tp); a frame already
-    in that order (the usual case) is returned as is, with a fresh RangeIndex."""
-    codes, uniq = pd.factorize(df["subject_id"])
-    uniq = np.asarray(uniq, dtype=object)
-    tp = df["tp"].to_numpy() if with_tp else None
-    if len(df) > 1 and np.all(np.diff(codes) >= 0):
-        # runs of subjects in first-appearance order: sorted iff those runs follow ``ids``
-        ip = pd.Index(ids).get_indexer(uniq) if len(uniq) != len(ids) or \
-            not np.array_equal(uniq, ids) else np.arange(len(ids))
-        ok = bool(np.all(np.diff(ip) > 0))
-        if ok and with_tp:
-            same = np.diff(codes) == 0
-            ok = bool(np.all(~same | (np.diff(tp) >= 0)))
-        if ok:
-            return df.reset_index(drop=True)
-    pos = pd.Index(ids).get_indexer(uniq)[codes]
-    order = np.lexsort((tp, pos)) if with_tp else np.argsort(pos, kind="stable")
-    return df.take(order).reset_index(drop=True)
+def _ordered(df: pd.DataFrame, pos: np.ndarray, tp: np.ndarray | None = None) -> pd.DataFrame:
+    """Rows stably sorted by subject position ``pos`` (then ``tp``), with a fresh RangeIndex.
+
+    A frame already in order (the usual case) is returned without copying rows; a nearly sorted
+    one (a few subjects from the reference path appended to the NumPy path's rows) is rebuilt
+    from contiguous slices, which keeps Arrow string columns unshuffled.
+    """
+    order = np.lexsort((tp, pos)) if tp is not None else np.argsort(pos, kind="stable")
+    if len(order) == 0 or np.array_equal(order, np.arange(len(order))):
+        return df.reset_index(drop=True)
+    breaks = np.flatnonzero(np.diff(order) != 1) + 1
+    if len(breaks) > 64:
+        return df.take(order).reset_index(drop=True)
+    starts = np.r_[0, breaks]
+    ends = np.r_[breaks, len(order)]
+    pieces = [df.iloc[order[s0]:order[s0] + (e - s0)] for s0, e in zip(starts, ends, strict=True)]
+    return pd.concat(pieces, ignore_index=True)
 
 
 def evaluate(lesions: pd.DataFrame, *, assessments: pd.DataFrame | None = None,
@@ -233,13 +231,17 @@ def evaluate(lesions: pd.DataFrame, *, assessments: pd.DataFrame | None = None,
         vec_ids = [i for i in all_ids if vec_mask.get(i, False)]
         ref_ids = [i for i in all_ids if not vec_mask.get(i, False)]
     parts = []
+    positions = []  # per part: subject position (in all_ids) of each time-point / subject row
     routes = {}
+    all_index = pd.Index(all_ids)
     if vec_ids:
         from .vectorized import evaluate_vectorized
-        out, fallback = evaluate_vectorized(p, vec_ids, opts)
+        out, fallback, (tp_rows, sub_rows) = evaluate_vectorized(p, vec_ids, opts)
         if fallback:
             ref_ids = ref_ids + fallback
         parts.append(out)
+        vpos = all_index.get_indexer(vec_ids)
+        positions.append((vpos[tp_rows], vpos[sub_rows]))
         fb = set(fallback)
         routes.update({i: "vectorized" for i in vec_ids if i not in fb})
     if ref_ids:
@@ -247,14 +249,18 @@ def evaluate(lesions: pd.DataFrame, *, assessments: pd.DataFrame | None = None,
         t, b, f, w = reference_frames(subs, opts)
         msgs += w
         parts.append((t, b, f))
+        positions.append((all_index.get_indexer(t["subject_id"]),
+                          all_index.get_indexer(b["subject_id"])))
         routes.update({i: "reference" for i in ref_ids})
     if len(parts) == 1:
         t, b, f = parts[0]
+        (t_pos, s_pos), = positions
     else:
         t, b, f = (pd.concat([x[k] for x in parts], ignore_index=True) for k in range(3))
-    ids_arr = np.asarray(all_ids, dtype=object)
-    t = _in_order(t, ids_arr, with_tp=True)
-    b = _in_order(b, ids_arr)
-    f = _in_order(f, ids_arr)
+        t_pos = np.concatenate([x[0] for x in positions])
+        s_pos = np.concatenate([x[1] for x in positions])
+    t = _ordered(t, t_pos, t["tp"].to_numpy())
+    b = _ordered(b, s_pos)
+    f = _ordered(f, s_pos)
     return RecistResult(t, b, f, base, _messages(msgs), opts,
                         pd.Series(routes, name="engine").reindex(all_ids))

@@ -64,8 +64,10 @@ def _slots(subj: np.ndarray, key: np.ndarray):
 def evaluate_vectorized(p: Prepared, ids: list, opts: RecistOptions):
     """Evaluate ``ids`` with the NumPy engine.
 
-    Returns ((timepoints, best_response, pfs), fallback_ids) where ``fallback_ids`` are
-    subjects to re-evaluate with the reference engine (R8.5 sequences).
+    Returns ((timepoints, best_response, pfs), fallback_ids, (tp_rows, subject_rows)) where
+    ``fallback_ids`` are subjects to re-evaluate with the reference engine (R8.5 sequences) and
+    the last pair gives, for each row of the time-point frame and of the per-subject frames, the
+    index of its subject in ``ids``.
     """
     P = len(ids)
     code = pd.Index(ids)
@@ -399,4 +401,6 @@ def evaluate_vectorized(p: Prepared, ids: list, opts: RecistOptions):
                 "ref": ref[k]}
     out = (timepoint_frame(tp_cols), bor_frame(bor_cols),
            pfs_frame(pfs_cols, opts.pfs_day_offset))
-    return out, [ids[i] for i in np.flatnonzero(fallback_mask)]
+    # rows' subject indices into ``ids`` (time points, then best-response/PFS rows), so the
+    # caller can order frames without hashing subject-id strings again
+    return out, [ids[i] for i in np.flatnonzero(fallback_mask)], (ps, k)
