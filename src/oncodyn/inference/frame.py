@@ -16,9 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
-import numpy as np
-
 from ..errors import ConfigError
+from ..models.geometry import sphere_diameter, sphere_volume
 from ._batch import SeriesBatch
 from .fit import fit
 from .forecast import Forecast, forecast
@@ -27,14 +26,10 @@ from .results import FitResult
 Observable = Literal["diameter", "volume"]
 
 
-def diameter_to_volume(d: Any) -> np.ndarray:
-    """Sphere volume (mm^3) from a diameter (mm): V = pi d^3 / 6."""
-    return np.pi / 6.0 * np.asarray(d, float) ** 3
-
-
-def volume_to_diameter(v: Any) -> np.ndarray:
-    """Inverse of :func:`diameter_to_volume` (negative volumes map to 0)."""
-    return (6.0 / np.pi * np.maximum(np.asarray(v, float), 0.0)) ** (1.0 / 3.0)
+diameter_to_volume = sphere_volume
+"""Sphere volume (mm^3) from a diameter (mm): V = pi d^3 / 6."""
+volume_to_diameter = sphere_diameter
+"""Diameter (mm) from a sphere volume (mm^3)."""
 
 
 def batch_from_table(table: Any, *, observable: Observable = "volume", time: str = "time",

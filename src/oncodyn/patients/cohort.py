@@ -41,19 +41,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, logit, ndtr, ndtri
 
+from ..models.geometry import sphere_diameter as sphere_diameter  # re-exported
+from ..models.geometry import sphere_volume as sphere_volume
 from .config import ORGANS, Scenario
 
 LN_TO_NODE = ORGANS.index("lymph_node")
-
-
-def sphere_volume(d_mm: np.ndarray) -> np.ndarray:
-    """Volume (mm^3) of a sphere of diameter ``d`` (pi/6 d^3, as in Laleh 2022 S1 data: 0.52 d^3)."""
-    return (np.pi / 6.0) * np.asarray(d_mm) ** 3
-
-
-def sphere_diameter(v_mm3: np.ndarray) -> np.ndarray:
-    """Inverse of :func:`sphere_volume`."""
-    return np.cbrt(np.asarray(v_mm3) * (6.0 / np.pi))
 
 
 @dataclass(frozen=True)

@@ -19,17 +19,10 @@ import numpy as np
 
 from ..inference import SeriesBatch, forecast, locf
 from ..models import CLASSICAL_LAWS, get_model
+from ..models.geometry import sphere_diameter, sphere_volume
 
 SCAN_DAYS = np.arange(0, 43, 6) * 7.0
 MEASUREMENT_SD_MM = 2.4 / np.sqrt(2.0)  # Oxnard 2011
-
-
-def _volume(d: np.ndarray) -> np.ndarray:
-    return np.pi / 6.0 * np.maximum(d, 0.0) ** 3
-
-
-def _diameter(v: np.ndarray) -> np.ndarray:
-    return (6.0 / np.pi * np.maximum(v, 0.0)) ** (1.0 / 3.0)
 
 
 def synthetic_cohort(n: int = 48, *, seed: int = 0) -> tuple[SeriesBatch, list[str]]:
@@ -38,7 +31,7 @@ def synthetic_cohort(n: int = 48, *, seed: int = 0) -> tuple[SeriesBatch, list[s
     laws = ["gompertz", "logistic", "stein_gd", "exponential"]
     which = rng.integers(0, len(laws), size=n)
     d0 = rng.uniform(12, 60, size=n)
-    v0 = _volume(d0)
+    v0 = sphere_volume(d0)
     t = SCAN_DAYS
     truth = np.empty((n, t.size))
     for i in range(n):
@@ -53,7 +46,7 @@ def synthetic_cohort(n: int = 48, *, seed: int = 0) -> tuple[SeriesBatch, list[s
         else:
             p = m.params(v0=v0[i], omega=rng.uniform(-0.006, 0.006))
         truth[i] = m.predict(t, p)
-    d_obs = _diameter(truth) + rng.normal(0.0, MEASUREMENT_SD_MM, size=truth.shape)
+    d_obs = sphere_diameter(truth) + rng.normal(0.0, MEASUREMENT_SD_MM, size=truth.shape)
     d_obs = np.maximum(np.round(d_obs), 0.0)  # radiologists report whole millimetres
     ids = [f"P{i + 1:03d}" for i in range(n)]
     batch = SeriesBatch.from_lists(ids, [t] * n, list(d_obs))
@@ -80,13 +73,13 @@ def run_forecast_demo(out_dir: str | Path, *, n: int = 48, seed: int = 0, holdou
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     batch_d, truth_law = synthetic_cohort(n, seed=seed)
-    batch_v = SeriesBatch(batch_d.ids, batch_d.t, _volume(batch_d.y), batch_d.n)
+    batch_v = SeriesBatch(batch_d.ids, batch_d.t, sphere_volume(batch_d.y), batch_d.n)
     test = batch_d.tail(batch_d.n - holdout)
     rows, fits = [], {}
     for law in CLASSICAL_LAWS:
         fc = forecast(law, batch_v, holdout=holdout)
         fits[law] = fc
-        mae_mm = np.nanmean(np.abs(_diameter(fc.mean) - test.y), axis=1)
+        mae_mm = np.nanmean(np.abs(sphere_diameter(fc.mean) - test.y), axis=1)
         rows.append((law, mae_mm, fc.fit.aicc))
     l_pred = locf(batch_d, holdout=holdout)
     rows.append(("locf", np.nanmean(np.abs(l_pred - test.y), axis=1), None))
@@ -121,7 +114,7 @@ def run_forecast_demo(out_dir: str | Path, *, n: int = 48, seed: int = 0, holdou
     tg = np.linspace(0, SCAN_DAYS[-1], 200)
     picks = np.linspace(0, n - 1, 6).astype(int)
     for ax, i in zip(axes.ravel(), picks, strict=True):
-        curves = {law: (tg, _diameter(fits[law].fit.predict(tg[None, :])[i])) for law in
+        curves = {law: (tg, sphere_diameter(fits[law].fit.predict(tg[None, :])[i])) for law in
                   ("exponential", "gompertz", "bertalanffy")}
         fit_panel(batch_d.t[i, : batch_d.n[i]], batch_d.y[i, : batch_d.n[i]], curves,
                   n_fit=batch_d.n[i] - holdout, ax=ax, ylabel="longest diameter (mm)",
