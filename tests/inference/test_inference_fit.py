@@ -164,3 +164,38 @@ def test_fit_frame_volume_vs_diameter():
     rd = fit_frame("exponential", df, observable="diameter")
     np.testing.assert_allclose(rv.params[0], [1e4, 0.006], rtol=1e-6)
     np.testing.assert_allclose(rd.params[0, 1], 0.002, rtol=1e-6)
+
+
+def test_bad_requests_are_config_errors():
+    from oncodyn.errors import ConfigError
+
+    b = SeriesBatch.from_lists(["a"], [[0.0, 1, 2, 3]], [[1.0, 2, 3, 4]])
+    with pytest.raises(ConfigError, match="empty"):
+        fit("gompertz", SeriesBatch.from_lists([], [], []))
+    with pytest.raises(ConfigError, match="unknown parameter"):
+        fit("gompertz", b, fixed={"zzz": 1.0})
+    with pytest.raises(ConfigError, match="holdout"):
+        forecast("gompertz", b, holdout=0)
+    with pytest.raises(ConfigError, match="n_fit"):
+        forecast("gompertz", b, n_fit=-1)
+    with pytest.raises(ConfigError, match="scale"):
+        fit("gompertz", b, scale="sqrt")
+
+
+def test_locf_and_forecast_on_series_too_short_for_the_holdout():
+    b = SeriesBatch.from_lists(["short", "ok"], [[0.0, 1, 2], [0.0, 1, 2, 3, 4]],
+                               [[1.0, 1.0, 1.0], [1.0, 2, 3, 4, 5]])
+    lo = locf(b, holdout=3)
+    assert np.all(np.isnan(lo[0]))          # no calibration value left: no forecast
+    np.testing.assert_array_equal(lo[1, :3], [2.0, 2.0, 2.0])
+    fc = forecast("exponential", b, holdout=3)
+    assert fc.fit.status[0] is FitStatus.TOO_FEW_POINTS
+    assert np.all(np.isnan(fc.mean[0]))
+
+
+def test_messages_flag_nonpositive_and_missing_values():
+    b = SeriesBatch.from_lists(["neg", "gap"], [[0.0, 1, 2, 3, 4], [0.0, 1, 2, 3, 4]],
+                               [[-1.0, -2, -3, -4, -5], [1.0, np.nan, 1.5, 2.0, 2.5]])
+    res = fit("exponential", b)
+    assert "<= 0" in res.message[0]
+    assert "1 missing value(s) ignored" in res.message[1]

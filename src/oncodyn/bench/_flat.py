@@ -18,7 +18,9 @@ def read_flat_batch(path: str | Path, *, min_readings: int = 0) -> tuple[SeriesB
     """Series of ``Lesion_normvol`` against ``T_weeks`` keyed by ``Pt_hashID``.
 
     Raises DataError naming the file, row and column for a missing column or a non-numeric value.
-    Returns the batch (records with at least ``min_readings`` rows) and the table read.
+    Rows are used as given (the protocol scores the file's own values): repeated time points are
+    kept, and counted by :func:`describe_flat`. Returns the batch (records with at least
+    ``min_readings`` rows) and the table read.
     """
     path = Path(path)
     if not path.exists():
@@ -35,7 +37,9 @@ def read_flat_batch(path: str | Path, *, min_readings: int = 0) -> tuple[SeriesB
         num = pd.to_numeric(df[col], errors="coerce")
         bad = np.flatnonzero(~np.isfinite(num.to_numpy(float)))
         if bad.size:
-            raise DataError(f"value {df[col].iloc[bad[0]]!r} is not a finite number "
+            raw = df[col].iloc[bad[0]]
+            shown = "a blank cell" if pd.isna(raw) else f"value {str(raw)!r}"
+            raise DataError(f"{shown} is not a finite number "
                             f"({bad.size} such rows)", file=str(path), row=int(bad[0]) + 2,
                             column=col)
         df[col] = num
@@ -48,3 +52,13 @@ def read_flat_batch(path: str | Path, *, min_readings: int = 0) -> tuple[SeriesB
         raise DataError(f"no series with at least {min_readings} readings", file=str(path))
     batch = SeriesBatch.from_frame(keep, time="T_weeks", value="Lesion_normvol", by=("Pt_hashID",))
     return batch, df
+
+
+def describe_flat(df: pd.DataFrame, min_readings: int) -> dict[str, int]:
+    """Counts of what the benchmark uses and leaves out of a flat table (nothing goes unreported)."""
+    size = df.groupby("Pt_hashID", sort=False).size()
+    dup = int(df.duplicated(["Pt_hashID", "T_weeks"]).sum())
+    return {"rows": len(df), "series": int(size.size),
+            "series_with_min_readings": int((size >= min_readings).sum()),
+            "excluded_short_series": int((size < min_readings).sum()),
+            "repeated_time_rows": dup}

@@ -6,8 +6,11 @@ arXiv:2502.07964): records with at least 6 readings; fit each law on all but the
 Every method is reported against LOCF, the last calibration value carried forward.
 
 JSON keys (stable): ``records``; ``methods`` -> name -> {``mean_mae``, ``median_mae``, ``n_failed``};
-``published`` -> name -> {``mean_mae``}; ``ci_vs_published`` and ``ci_vs_locf`` -> name -> [lo, hi]
-(paired-bootstrap 95% CI of the mean difference, ours minus theirs); ``wall_s`` -> name -> s.
+``published`` -> name -> {``mean_mae``, ``records``} (over the records where our fit of that law
+succeeded); ``ci_vs_published`` and ``ci_vs_locf`` -> name -> [lo, hi]
+(paired-bootstrap 95% CI of the mean difference, ours minus theirs); ``wall_s`` -> name -> s;
+``input``: rows, series, records with enough readings and the counts left out (short series,
+records without finite published errors, repeated time points kept as in the file).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import numpy as np
 from ..errors import DataError
 from ..inference import forecast, locf
 from ..models import CLASSICAL_LAWS
-from ._flat import read_flat_batch
+from ._flat import describe_flat, read_flat_batch
 
 HOLDOUT = 2
 MIN_READINGS = 6
@@ -59,7 +62,7 @@ def run(data: str | Path, *, published: str | Path | None = None, json_out: str 
         seed: int = 0, n_boot: int = 2000,
         progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run the battle; returns (and optionally writes) the JSON-able result."""
-    batch, _ = read_flat_batch(data, min_readings=MIN_READINGS)
+    batch, table = read_flat_batch(data, min_readings=MIN_READINGS)
     test = batch.tail(batch.n - HOLDOUT)
     maes: dict[str, np.ndarray] = {}
     wall: dict[str, float] = {}
@@ -94,11 +97,13 @@ def run(data: str | Path, *, published: str | Path | None = None, json_out: str 
     keep = np.ones(len(batch), dtype=bool)
     out: dict[str, Any] = {}
     pub_vals: dict[str, np.ndarray] = {}
+    excluded_unpublished = 0
     if published is not None:
         pub = _read_published(Path(published), CLASSICAL_LAWS)
         known = np.array([i in pub.index for i in ids])
         vals = pub.reindex(ids)[list(CLASSICAL_LAWS)].to_numpy(float)
         keep = known & np.all(np.isfinite(vals), axis=1)
+        excluded_unpublished = int((~keep).sum())
         if not keep.any():
             raise DataError("no record of the data has finite published errors for every law",
                             file=str(published))
@@ -112,11 +117,19 @@ def run(data: str | Path, *, published: str | Path | None = None, json_out: str 
         out["methods"][name] = {"mean_mae": float(np.mean(mk[fin])) if fin.any() else None,
                                 "median_mae": float(np.median(mk[fin])) if fin.any() else None,
                                 "n_failed": int((~fin).sum())}
-    out["published"] = {k: {"mean_mae": float(np.mean(v))} for k, v in pub_vals.items()}
+    # published means over the same records as ours: where one of our fits failed
+    # (n_failed > 0), that record leaves both means (it is counted in n_failed)
+    out["published"] = {}
+    for k, v in pub_vals.items():
+        ours_ok = np.isfinite(maes[k][keep])
+        out["published"][k] = {"mean_mae": float(np.mean(v[ours_ok])) if ours_ok.any() else None,
+                               "records": int(ours_ok.sum())}
     out["ci_vs_published"] = {k: paired_bootstrap_ci(maes[k][keep] - v, n_boot=n_boot, seed=seed)
                               for k, v in pub_vals.items()}
     out["ci_vs_locf"] = {k: paired_bootstrap_ci(m[keep] - maes["locf"][keep], n_boot=n_boot, seed=seed)
                          for k, m in maes.items() if k != "locf"}
+    out["input"] = {**describe_flat(table, MIN_READINGS),
+                    "excluded_without_finite_published": excluded_unpublished}
     out["wall_s"] = {k: round(v, 4) for k, v in wall.items()}
     out["wall_s"]["total"] = round(sum(wall[k] for k in (*CLASSICAL_LAWS, "locf")), 4)
     out["protocol"] = {"min_readings": MIN_READINGS, "holdout": HOLDOUT, "time": "T_weeks",

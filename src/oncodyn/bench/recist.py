@@ -28,11 +28,12 @@ def _frames_equal(a, b) -> int:
     return len(bad)
 
 
-def recist(patients: int = typer.Option(100_000, "--patients", help="cohort size"),
+def recist(patients: int = typer.Option(100_000, "--patients", min=1, help="cohort size"),
            json_out: Path = typer.Option(..., "--json", help="output JSON file"),
            seed: int = typer.Option(0, "--seed", help="seed of numpy.random.default_rng"),
-           visits: int = typer.Option(8, "--visits", help="post-baseline visits per patient"),
-           sample: int = typer.Option(2000, "--sample",
+           visits: int = typer.Option(8, "--visits", min=1,
+                                      help="post-baseline visits per patient"),
+           sample: int = typer.Option(2000, "--sample", min=1,
                                       help="patients re-evaluated by the reference engine")) -> None:
     """Time RECIST 1.1 evaluation of a synthetic cohort; compare a sample with the reference."""
     import numpy as np

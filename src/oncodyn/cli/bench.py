@@ -79,7 +79,8 @@ def _print_forecast(out: dict) -> None:
         ci_p = out["ci_vs_published"].get(name)
         ci_l = out["ci_vs_locf"].get(name)
         fmt = lambda ci: "" if ci is None else f"[{ci[0]:.2e}, {ci[1]:.2e}]"  # noqa: E731
-        t.add_row(name, f"{m['mean_mae']:.6f}", f"{m['median_mae']:.6f}", str(m["n_failed"]),
+        num = lambda x: "-" if x is None else f"{x:.6f}"  # noqa: E731
+        t.add_row(name, num(m["mean_mae"]), num(m["median_mae"]), str(m["n_failed"]),
                   "" if pub is None else f"{pub:.6f}", fmt(ci_p), fmt(ci_l),
                   f"{out['wall_s'].get(name, float('nan')):.2f}")
     Console().print(t)

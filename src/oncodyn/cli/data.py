@@ -71,6 +71,10 @@ def inspect(
                                           help="Sizes above this (mm) are dropped (default 500)."),
     time_unit: str = typer.Option("day", "--time-unit", help="Generic format: 'day' or 'week'."),
     size_unit: str = typer.Option("mm", "--size-unit", help="Generic format: 'mm' or 'cm'."),
+    mapping: str | None = typer.Option(
+        None, "--map", help="Generic format: canonical=source column pairs, comma-separated, "
+        "e.g. 'subject=USUBJID,time=ADY,size=AVAL' (canonical names: study, arm, subject, "
+        "series, time, size, unit)."),
 ) -> None:
     """Read FILE with the cleaning policy and print what was read, loaded, changed and dropped."""
     from rich.console import Console
@@ -78,13 +82,31 @@ def inspect(
     from ..data import read_any
 
     policy = _policy(tstm, ne, blank, duplicates, max_size, zero)
-    result = read_any(file, format=format.value, policy=policy, time_unit=time_unit,
-                      size_unit=size_unit)
+    columns = _parse_map(mapping) if mapping else None
+    fmt = format.value
+    if columns is not None and fmt == "auto":
+        fmt = "generic"
+    result = read_any(file, format=fmt, policy=policy, time_unit=time_unit,
+                      size_unit=size_unit, columns=columns)
     report = result.report
     Console().print(report.rich_table())
     if json_out is not None:
         _write_json(json_out, report.to_dict())
         typer.echo(f"report written to {json_out}")
+
+
+def _parse_map(text: str) -> dict[str, str]:
+    from ..errors import ConfigError
+
+    out: dict[str, str] = {}
+    for part in text.split(","):
+        if "=" not in part:
+            raise ConfigError(f"--map: expected canonical=column pairs, got {part.strip()!r}")
+        key, col = (x.strip() for x in part.split("=", 1))
+        if not key or not col:
+            raise ConfigError(f"--map: empty name in {part.strip()!r}")
+        out[key] = col
+    return out
 
 
 @app.command("fetch")

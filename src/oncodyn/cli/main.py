@@ -79,13 +79,13 @@ def run() -> None:
     except (typer.Abort, KeyboardInterrupt):
         typer.secho("aborted", err=True)
         sys.exit(130)
-    except Exception as exc:  # click usage errors and exit codes
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
+    except Exception as exc:  # usage errors and exit codes of click (or typer's vendored click)
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # a ClickException
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            typer.secho(f"error: {exc.format_message()}{hint}", err=True, fg="red")
             sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
+        if type(exc).__name__ in ("Exit", "Abort") and hasattr(exc, "exit_code"):
             sys.exit(exc.exit_code)
         raise
     sys.exit(0)

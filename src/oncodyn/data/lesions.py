@@ -264,6 +264,25 @@ def _check_unique(df: pd.DataFrame, keys: list[str], file: str | None, what: str
                         file=file, row=r, column=keys[-1])
 
 
+def _check_follow_up_after_baseline(df: pd.DataFrame, file: str | None) -> None:
+    """A follow-up assessment (tp > 0) must come after the subject's baseline (tp 0) scans."""
+    import numpy as np
+
+    tp = df["tp"].to_numpy(dtype=float, na_value=np.nan)
+    for col in ("day", "date"):
+        if col not in df.columns:
+            continue
+        v = df[col]
+        x = (v.astype("int64").where(v.notna()) if col == "date" else v).astype(float)
+        base = x.where(tp == 0).groupby(df["subject_id"]).transform("max")
+        bad = ((tp > 0) & (x <= base)).fillna(False).to_numpy(dtype=bool)
+        if bad.any():
+            r = _first_bad(bad, df.index)
+            raise DataError(f"follow-up time point {int(tp[r - 1])} of subject "
+                            f"{df['subject_id'].iloc[r - 1]} is not after its baseline scan",
+                            file=file, row=r, column=col)
+
+
 def validate_lesions(df: pd.DataFrame, *, file: str | os.PathLike | None = None) -> pd.DataFrame:
     """Check and normalise a canonical lesion table.
 
@@ -290,7 +309,10 @@ def validate_lesions(df: pd.DataFrame, *, file: str | os.PathLike | None = None)
     f = _where(file)
     out = _validate(df, LESION_COLUMNS, ("subject_id", "tp", "lesion_id", "role"), f,
                     "lesion table")
+    if len(out) == 0:
+        raise DataError("the lesion table has no rows", file=f)
     _check_date_or_day(out, f, "lesion table")
+    _check_follow_up_after_baseline(out, f)
     _check_unique(out, ["subject_id", "tp", "lesion_id"], f, "lesion")
     if "nodal" in out.columns:
         out["nodal"] = out["nodal"].fillna(False)

@@ -40,7 +40,7 @@ def generic_spec(raw: RawTable, *, columns: Mapping[str, str] | None, policy: Cl
     for canon in ("subject", "time", "size"):
         if canon not in columns:
             raise DataError(f"no {canon!r} column: the header has {list(raw.header)}; map one "
-                            f"with columns={{{canon!r}: 'source name'}} (CLI: --format)",
+                            f"with columns={{{canon!r}: 'source name'}} (CLI: --map {canon}=COLUMN)",
                             file=raw.file, row=1, column=canon)
     fields = {canon: Field(str(src)) for canon, src in columns.items()}
     notes: list[str] = []

@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ..errors import ConfigError
 from ..models import Model, get_model
 from . import _transform as tr
 from ._batch import SeriesBatch
@@ -97,20 +98,24 @@ def fit(
     """
     model = get_model(model)
     if scale not in ("linear", "log"):
-        from ..errors import ConfigError
-
         raise ConfigError(f"scale must be 'linear' or 'log', got {scale!r}")
     if error not in ("additive", "proportional", "combined"):
-        from ..errors import ConfigError
-
         raise ConfigError(f"error must be 'additive', 'proportional' or 'combined', got {error!r}")
     b = len(data)
     n_par = model.n_params
     fixed = fixed or {}
+    if len(data) == 0:
+        raise ConfigError("no series to fit (the batch is empty)")
+    unknown = [k for k in fixed if k not in model.param_names]
+    if unknown:
+        raise ConfigError(f"fixed: unknown parameter(s) {unknown} of model {model.name!r}; "
+                          f"allowed: {', '.join(model.param_names)}")
     fixed_idx = np.array([model.index(k) for k in fixed], dtype=int)
     free = np.setdiff1d(np.arange(n_par), fixed_idx)
     valid = data.mask & np.isfinite(data.y) & np.isfinite(data.t)
     n_obs = valid.sum(axis=1)
+    n_missing = np.sum(data.mask & ~valid, axis=1)
+    n_nonpositive = np.sum(valid & (data.y <= 0), axis=1)
     y = np.where(valid, data.y, np.nan)
     t = np.where(valid, data.t, 0.0)
     ymax = np.nanmax(np.where(valid, np.abs(y), np.nan), axis=1, initial=0.0)
@@ -254,7 +259,7 @@ def fit(
             mean_w = np.sum(np.where(valid, w, 0), 1) / np.maximum(n_obs, 1)
             weights = np.where(mean_w[:, None] > 0, w / np.where(mean_w > 0, mean_w, 1)[:, None], 1.0)
     return _summarise(model, data, best_theta, best_loss, best_conv, best_iter, jac_best, free,
-                      n_obs, weights, valid, scale, error, n_floored)
+                      n_obs, weights, valid, scale, error, n_floored, n_missing, n_nonpositive)
 
 
 def _length_buckets(n: np.ndarray, growth: float = 1.6) -> list[np.ndarray]:
@@ -277,7 +282,8 @@ def _length_buckets(n: np.ndarray, growth: float = 1.6) -> list[np.ndarray]:
 def _summarise(model: Model, data: SeriesBatch, theta: np.ndarray, loss: np.ndarray,
                conv: np.ndarray, n_iter: np.ndarray, jac: np.ndarray, free: np.ndarray,
                n_obs: np.ndarray, weights: np.ndarray, valid: np.ndarray, scale: str,
-               error: str, n_floored: np.ndarray) -> FitResult:
+               error: str, n_floored: np.ndarray, n_missing: np.ndarray,
+               n_nonpositive: np.ndarray) -> FitResult:
     b, n_par = theta.shape
     k_free = free.size
     params = tr.to_constrained(model, np.where(np.isfinite(theta), theta, 0.0))
@@ -290,8 +296,13 @@ def _summarise(model: Model, data: SeriesBatch, theta: np.ndarray, loss: np.ndar
         info = np.einsum("btp,btq->bpq", jac, jac)
         cov_free = np.full((b, k_free, k_free), np.nan)
         ok_cov = finite & (dof > 0)
+        # a (nearly) singular information matrix: some parameter combination is not
+        # identifiable from these points (condition number beyond 1/sqrt(machine epsilon)^2)
+        singular = np.zeros(b, dtype=bool)
         if np.any(ok_cov):
-            det_ok = np.abs(np.linalg.det(info[ok_cov])) > 1e-300
+            cond = np.linalg.cond(info[ok_cov])
+            det_ok = np.isfinite(cond) & (cond < 1e14)
+            singular[np.flatnonzero(ok_cov)[~det_ok]] = True
             sub = np.flatnonzero(ok_cov)[det_ok]
             if sub.size:
                 cov_free[sub] = np.linalg.inv(info[sub]) * s2[sub, None, None]
@@ -333,8 +344,15 @@ def _summarise(model: Model, data: SeriesBatch, theta: np.ndarray, loss: np.ndar
             msg = "converged"
             if dof[i] <= 0:
                 msg += "; as many parameters as points: no standard errors"
+            elif singular[i]:
+                msg += ("; parameters not identifiable from these points (singular information "
+                        "matrix): no standard errors")
             if n_floored[i]:
                 msg += f"; {n_floored[i]} value(s) <= 0 floored on the log scale"
+            elif n_nonpositive[i] and scale == "linear":
+                msg += f"; {n_nonpositive[i]} value(s) <= 0 (sizes should be positive)"
+            if n_missing[i]:
+                msg += f"; {n_missing[i]} missing value(s) ignored"
             status.append(FitStatus.CONVERGED)
             message.append(msg)
     loss = np.where(finite, loss, np.inf)

@@ -100,9 +100,18 @@ def forecast(model: Any, data: SeriesBatch, *, n_fit: int | np.ndarray | None = 
 
     Exactly one of ``n_fit`` and ``holdout`` is given. ``fit_options`` go to :func:`fit`.
     """
+    from ..errors import ConfigError
+
     if (n_fit is None) == (holdout is None):
-        raise ValueError("give exactly one of n_fit and holdout")
-    k = data.n - int(holdout) if holdout is not None else np.asarray(n_fit)
+        raise ConfigError("give exactly one of n_fit and holdout")
+    if holdout is not None and int(holdout) < 1:
+        raise ConfigError(f"holdout must be >= 1, got {holdout}")
+    if n_fit is not None and np.any(np.asarray(n_fit) < 1):
+        raise ConfigError("n_fit must be >= 1 for every series")
+    # series with no point left to forecast (k >= n) get empty forecasts; series with k < 1
+    # (holdout >= n) have nothing to fit and get status TOO_FEW_POINTS
+    k = np.maximum(data.n - int(holdout), 0) if holdout is not None else \
+        np.broadcast_to(np.asarray(n_fit, int), data.n.shape)
     train, test = data.head(k), data.tail(k)
     result = fit(model, train, **fit_options)
     mean, lo, hi = predict_interval(result, test.t, level=level,
@@ -114,8 +123,16 @@ def forecast(model: Any, data: SeriesBatch, *, n_fit: int | np.ndarray | None = 
 
 
 def locf(data: SeriesBatch, *, holdout: int) -> np.ndarray:
-    """Last calibration value carried forward: the naive forecast every model must beat."""
-    k = data.n - int(holdout)
+    """Last calibration value carried forward: the naive forecast every model must beat.
+
+    Series with fewer than ``holdout + 1`` points have no calibration value: NaN forecasts.
+    """
+    if int(holdout) < 1:
+        from ..errors import ConfigError
+
+        raise ConfigError(f"holdout must be >= 1, got {holdout}")
+    k = np.maximum(data.n - int(holdout), 0)
     test = data.tail(k)
     last = data.y[np.arange(len(data)), np.maximum(k - 1, 0)]
+    last = np.where(k >= 1, last, np.nan)
     return np.where(np.isfinite(test.t), last[:, None], np.nan)
