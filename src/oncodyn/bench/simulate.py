@@ -105,6 +105,9 @@ def bench_simulate(
                                       help="Smaller cohort sizes to time first (comma-separated)."),
     chunk_size: int = typer.Option(None, "--chunk-size", min=1,
                                    help="Patients per chunk (default oncodyn.trials.CHUNK_SIZE)."),
+    scheduler: str = typer.Option(None, "--scheduler",
+                                  help="Dask scheduler address of an existing cluster (tcp://host:8786); "
+                                       "default: a LocalCluster with --workers workers."),
 ) -> None:
     """Throughput and scaling of the simulator (10^4 .. N patients), peak memory, worker invariance."""
     from ..scenarios import load_scenario
@@ -116,7 +119,7 @@ def bench_simulate(
     cs = CHUNK_SIZE if chunk_size is None else int(chunk_size)
     sizes = parse_sizes(scaling_sizes, patients)
     years = sc.horizon_days / 365.25
-    ex = DaskExecutor(workers=workers) if workers > 1 else SerialExecutor()
+    ex = DaskExecutor(workers=workers, address=scheduler) if (workers > 1 or scheduler) else SerialExecutor()
     try:
         if isinstance(ex, DaskExecutor):
             ex.client.run(_warm, sc)

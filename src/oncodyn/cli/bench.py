@@ -100,7 +100,8 @@ def fit_cmd(
         out = fit.run(data, json_out=json_out, progress=bar.step)
     typer.echo(f"{out['series']} series x {len(out['laws'])} laws: oncodyn {out['wall_s']['oncodyn']:.2f} s, "
                f"scipy loop {out['wall_s']['scipy_loop']:.2f} s, speedup {out['speedup']:.1f}, "
-               f"loss not worse in {100 * out['loss_not_worse_fraction']:.2f}% of fits")
+               f"loss not worse in {100 * out['loss_not_worse_fraction']:.2f}% of fits "
+               f"({100 * out['loss_not_worse_fraction_tol']:.2f}% up to 1e-6 ties)")
     typer.echo(f"wrote {json_out}")
 
 from ..bench import recist as _recist_bench  # noqa: E402

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -36,76 +35,86 @@ def scenarios_show(name: str = typer.Argument(..., help="Preset name (see `oncod
 
 def simulate(
     scenario: str = typer.Argument(..., help="Preset name or scenario TOML file."),
-    patients: int = typer.Option(200, "--patients", "-n", min=1, help="Number of virtual patients."),
-    seed: int = typer.Option(0, "--seed", help="Root seed (results are identical for the same seed)."),
-    out: Path = typer.Option(Path("simulation"), "--out", help="Output folder."),
+    patients: int = typer.Option(200, "--patients", "-n", min=1, help="Number of virtual patients (>= 1)."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Root seed, >= 0 (results are identical for the same seed)."),
+    out: Path = typer.Option(Path("simulation"), "--out", help="Output folder (created; must be empty)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing oncodyn output folder at --out."),
     executor: str = typer.Option("serial", "--executor", help="serial or dask."),
     workers: int = typer.Option(2, "--workers", min=1, help="Dask LocalCluster workers."),
-    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (existing cluster)."),
+    scheduler: str = typer.Option(None, "--scheduler",
+                                  help="Dask scheduler address of an existing cluster (implies --executor dask)."),
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG figures."),
 ) -> None:
-    """Simulate a virtual cohort and write trajectories, scans, RECIST results, events, summary, plots."""
-    from rich.console import Console
+    """Simulate a virtual cohort and write trajectories, scans, RECIST results, events, symptoms,
+    summary and plots into --out (all files or none)."""
+    import numpy as np
 
+    from ..data.outputs import check_output_folder, write_output_folder
+    from ..scenarios import load_scenario
     from ..simulate import simulate as run_sim
+    from ..simulate.symptoms import symptom_inputs, symptom_score
     from ..trials import make_executor
 
-    ex = make_executor(executor, workers=workers, address=scheduler)
+    sc = load_scenario(scenario)  # bad TOML: one-line ConfigError before any work
+    check_output_folder(out, overwrite=force)  # bad --out: one-line error before simulating
+    ex = make_executor("dask" if scheduler else executor, workers=workers, address=scheduler)
     try:
-        res = run_sim(scenario, n_patients=patients, seed=seed, keep="all", executor=ex)
+        res = run_sim(sc, n_patients=patients, seed=seed, keep="all", executor=ex)
     finally:
         ex.close()
-    out.mkdir(parents=True, exist_ok=True)
-    files = {
+    inputs = symptom_inputs(res)
+    tr = inputs["trajectories"]
+    # no symptom score after death / withdrawal: the burden is undefined there (NaN)
+    tr = tr[np.isfinite(tr["burden_mm"].to_numpy(dtype=float))]
+    n_off_study = res.burden.size - len(tr)
+    symptoms = symptom_score(**{**inputs, "trajectories": tr})
+    summary = res.summary()
+    files: dict[str, object] = {
         "patients.parquet": res.patients_frame(),
         "trajectories.parquet": res.trajectories_frame(),
         "lesions.parquet": res.lesions_frame(),
         "recist_timepoints.parquet": res.timepoints_frame(),
         "events.parquet": res.events_frame(),
+        "symptoms.parquet": symptoms,
+        "summary.json": summary,
     }
-    for name, df in files.items():
-        df.to_parquet(out / name, index=False)
-    summary = res.summary()
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     if plots:
-        _plots(res, out)
-    c = Console()
-    c.print(f"[bold]{summary['scenario']}[/bold]: {patients} patients, seed {seed}")
-    c.print(f"ORR {summary['orr']:.1%} (95% CI {summary['orr_ci'][0]:.1%}-{summary['orr_ci'][1]:.1%}), "
-            f"DCR {summary['dcr']:.1%}, median PFS {summary['median_pfs_months']} months "
-            f"(95% CI {summary['median_pfs_ci_months'][0]}-{summary['median_pfs_ci_months'][1]})")
-    c.print(f"wrote {out}/")
+        from ..plot.treatment import simulation_figures
+
+        on_chemo = np.zeros(res.burden.shape, dtype=bool)  # off study = not on chemotherapy
+        on_chemo[tr["subject_id"].to_numpy(), np.searchsorted(res.grid, tr["day"].to_numpy())] = \
+            tr["on_chemo"].to_numpy(dtype=bool)
+        for name, fig in simulation_figures(res, symptoms=symptoms, on_chemo=on_chemo).items():
+            files[f"{name}.png"] = fig
+    write_output_folder(out, files, overwrite=force)
+    # plain echo: one summary line, never wrapped to the terminal width (scripts parse it)
+    typer.echo(f"{summary['scenario']}: {patients} patients, seed {seed}")
+    typer.echo(format_summary(summary))
+    if n_off_study:
+        typer.echo(f"symptoms.parquet: {n_off_study} patient-weeks after death or withdrawal have no score "
+                   "(no burden off study)")
+    typer.echo(f"wrote {len(files)} files to {out}/")
 
 
-def _plots(res, out: Path) -> None:
-    import matplotlib
+def _months(x: float | None) -> str:
+    return "not reached" if x is None else f"{x:.1f}"
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-    import pandas as pd
 
-    from ..simulate.plots import burden_plot
+def _pct(x: float | None) -> str:
+    return "not reached" if x is None else f"{100.0 * x:.1f}%"
 
-    ax = burden_plot(res)
-    ax.figure.savefig(out / "burden.png", dpi=120, bbox_inches="tight")
-    plt.close(ax.figure)
-    try:
-        from .. import plot
-    except ImportError:  # pragma: no cover
-        return
-    tp = res.timepoints_frame()
-    tp = tp.assign(subject_id=tp.subject_id.astype(str))
-    pats = res.patients_frame()
-    br = pd.DataFrame({"subject_id": pats.subject_id.astype(str), "bor": pats.bor,
-                       "best_pct_change": pats.best_pct_change})
-    pfs = pd.DataFrame({"subject_id": pats.subject_id.astype(str), "event": pats.pfs_event,
-                        "days": pats.pfs_days})
-    few = set(map(str, np.arange(min(30, res.n))))
-    for name, fn in (("spider", lambda: plot.spider(tp[tp.subject_id.isin(few)], best_response=br)),
-                     ("waterfall", lambda: plot.waterfall(br)),
-                     ("swimmer", lambda: plot.swimmer(tp[tp.subject_id.isin(few)], br[br.subject_id.isin(few)],
-                                                      pfs[pfs.subject_id.isin(few)]))):
-        ax = fn()
-        ax.figure.savefig(out / f"{name}.png", dpi=120, bbox_inches="tight")
-        plt.close(ax.figure)
+
+def format_summary(summary: dict) -> str:
+    """One line: ORR and DCR with 95% CIs (1 decimal, %), median PFS with CI (months, 1 decimal).
+
+    A median or CI bound that the Kaplan-Meier curve does not reach (None in the summary) reads
+    "not reached".
+    """
+    lo, hi = summary["orr_ci"]
+    dlo, dhi = summary["dcr_ci"]
+    mlo, mhi = summary["median_pfs_ci_months"]
+    med = summary["median_pfs_months"]
+    unit = "" if med is None else " months"
+    return (f"ORR {_pct(summary['orr'])} (95% CI {_pct(lo)} to {_pct(hi)}), "
+            f"DCR {_pct(summary['dcr'])} (95% CI {_pct(dlo)} to {_pct(dhi)}), "
+            f"median PFS {_months(med)}{unit} (95% CI {_months(mlo)} to {_months(mhi)} months)")

@@ -74,7 +74,7 @@ def fit(
     exposure: Any = None,
     max_iter: int = 200,
     screen_iter: int = 10,
-    ftol: float = 1e-8,
+    ftol: float = 1e-10,
     reweight_passes: int = 3,
 ) -> FitResult:
     """Fit ``model`` to every series of ``data`` (a :class:`SeriesBatch`).

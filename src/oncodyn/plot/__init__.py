@@ -22,6 +22,10 @@ _EXPORTS = {
     "patient_regrowth": "treatment",
     "symptom_stack": "treatment",
     "treatment_shading": "treatment",
+    "burden_plot": "treatment",
+    "cohort_symptoms": "treatment",
+    "radiotherapy_spans": "treatment",
+    "simulation_figures": "treatment",
 }
 
 __all__ = sorted(_EXPORTS)

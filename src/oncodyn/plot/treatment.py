@@ -6,6 +6,11 @@ work on any simulator output. Medians and inter-quartile ranges (25th-75th perce
 summaries. Colours follow the Okabe-Ito colour-blind-safe palette (Okabe & Ito 2008, "Color
 Universal Design"). Every function takes ``ax=None`` (a new figure when omitted) and returns the
 Axes; matplotlib is imported inside the functions ("Agg" backend).
+
+:func:`burden_plot` (cohort burden under the share of patients on treatment and radiotherapy
+courses) and :func:`cohort_symptoms` draw the figures of ``oncodyn simulate``;
+:func:`simulation_figures` builds all of them from a ``SimulationResult`` (the only function
+here that reads a simulator object rather than arrays).
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-__all__ = ["ARM_COLORS", "cohort_bands", "course_spans", "patient_regrowth", "symptom_stack",
-           "treatment_shading"]
+__all__ = ["ARM_COLORS", "SYMPTOM_COMPONENTS", "burden_plot", "cohort_bands", "cohort_symptoms",
+           "course_spans", "patient_regrowth", "radiotherapy_spans", "simulation_figures",
+           "symptom_stack", "treatment_shading"]
 
 #: Okabe-Ito colours used in turn for arms / components.
 ARM_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
@@ -64,11 +70,20 @@ def treatment_shading(days: Any, on: Any, *, ax: Axes, color: str = "0.5", max_a
 
 
 def course_spans(spans: Sequence[tuple[float, float, str]], *, ax: Axes,
-                 colors: Sequence[str] = ("#F0E442", "#CC79A7", "#56B4E9")) -> Axes:
-    """Shade treatment courses given as ``(start_day, end_day, label)`` (x axis in weeks)."""
+                 colors: Sequence[str] = ("#F0E442", "#CC79A7", "#56B4E9"),
+                 hatches: Sequence[str] | None = None) -> Axes:
+    """Shade treatment courses given as ``(start_day, end_day, label)`` (x axis in weeks).
+
+    ``hatches``: optional hatch pattern per course (e.g. ``("///", "xx")``), drawn in the
+    course colour so that courses stay distinguishable where they overlap other shading.
+    """
     for i, (a, b, lab) in enumerate(spans):
-        ax.axvspan(a / 7.0, b / 7.0, color=colors[i % len(colors)], alpha=0.25, lw=0, zorder=0,
-                   label=lab, gid=f"band:{lab}")
+        c = colors[i % len(colors)]
+        if hatches:
+            ax.axvspan(a / 7.0, b / 7.0, facecolor="none", edgecolor=c, hatch=hatches[i % len(hatches)],
+                       lw=1.0, zorder=0.4, label=lab, gid=f"band:{lab}")
+        else:
+            ax.axvspan(a / 7.0, b / 7.0, color=c, alpha=0.25, lw=0, zorder=0, label=lab, gid=f"band:{lab}")
     return ax
 
 
@@ -208,3 +223,170 @@ def symptom_stack(days: Any, components: Mapping[str, Any], *, total: Any = None
     if title:
         ax.set_title(title, fontsize=10)
     return ax
+
+
+def burden_plot(days: Any, burden: Any, *, on_treatment: Any = None,
+                courses: Sequence[tuple[float, float, str]] = (), scan_days: Any = None,
+                n_show: int = 30, highlight: int | None = 0, title: str = "",
+                treatment_label: str = "on chemotherapy (opacity = share of patients)",
+                ax: Axes | None = None) -> Axes:
+    """Tumour burden over time for a cohort, under cohort-level treatment bands.
+
+    Parameters
+    ----------
+    days
+        Output days, shape (T,); drawn in weeks.
+    burden
+        (patients, T) sum of lesion diameters (mm).
+    on_treatment
+        (patients, T) booleans or (T,) share of patients on treatment: shaded with
+        :func:`treatment_shading`, so the band fades as patients stop or progress.
+    courses
+        Radiotherapy (or other) courses ``(start_day, end_day, label)``, shaded with
+        :func:`course_spans`.
+    scan_days
+        Imaging days: thin vertical lines.
+    n_show
+        Number of individual patients drawn in grey (the first ``n_show`` rows).
+    highlight
+        Row drawn in colour as an example patient (None: none).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The cohort median carries ``gid="median:cohort"``, the bands ``gid="band:..."``.
+    """
+    ax = _axes(ax, (10.5, 4.5))
+    x = _weeks(days)
+    y = np.asarray(burden, dtype=float)
+    if y.ndim != 2 or y.shape[1] != x.size or y.shape[0] == 0:
+        raise ValueError(f"burden: expected (patients >= 1, {x.size}), got {y.shape}")
+    frac = None
+    if on_treatment is not None:
+        on = np.asarray(on_treatment, dtype=float)
+        frac = on.mean(axis=0) if on.ndim == 2 else on
+        treatment_shading(days, frac, ax=ax, color="#0072B2", max_alpha=0.25, label=treatment_label)
+    if courses:
+        course_spans(courses, ax=ax, colors=("#009E73", "#CC79A7", "#E69F00"), hatches=("///", "\\\\", "xx"))
+    for d in np.asarray(scan_days if scan_days is not None else [], dtype=float):
+        ax.axvline(d / 7.0, color="0.8", lw=0.5, zorder=0.5)
+    k = min(n_show, y.shape[0])
+    for i in range(k):
+        ax.plot(x, y[i], color="0.55", lw=0.6, alpha=0.6,
+                label=f"individual patients ({k} shown)" if i == 0 else None)
+    with np.errstate(all="ignore"):  # a day with every patient off study stays NaN
+        lo, med, hi = np.nanpercentile(y, [25, 50, 75], axis=0)
+    ax.fill_between(x, lo, hi, color="k", alpha=0.12, lw=0, label="cohort IQR")
+    ax.plot(x, med, color="k", lw=2.2, label=f"cohort median (n={y.shape[0]}; NaN = off study, left out)",
+            gid="median:cohort")
+    if highlight is not None and 0 <= highlight < y.shape[0]:
+        ax.plot(x, y[highlight], color="#D55E00", lw=1.6, label=f"patient {highlight}",
+                gid=f"subject:{highlight}")
+    handles, labels = ax.get_legend_handles_labels()
+    if frac is not None:  # the share itself, readable where the shading's opacity is not
+        ax2 = ax.twinx()
+        (ln,) = ax2.step(x, 100.0 * frac, where="post", color="#0072B2", lw=1.2, ls="--",
+                         gid="share:on_treatment")
+        ax2.set_ylim(0, 105)
+        ax2.set_ylabel("patients on chemotherapy (%)", color="#0072B2")
+        ax2.tick_params(axis="y", colors="#0072B2")
+        handles.append(ln)
+        labels.append("patients on chemotherapy (%, right axis)")
+    ax.set_xlabel("weeks since start of treatment")
+    ax.set_ylabel("sum of lesion diameters (mm, true)")
+    ax.set_xlim(x[0], x[-1])
+    ax.set_ylim(bottom=0)
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.legend(handles, labels, fontsize="small", loc="upper left", bbox_to_anchor=(1.1, 1.0),
+              borderaxespad=0.0)
+    return ax
+
+
+#: Labels of the symptom components of :func:`oncodyn.simulate.symptoms.symptom_score`.
+SYMPTOM_COMPONENTS = {"baseline": "baseline (non-cancer)", "tumour": "tumour",
+                      "neutropenia": "neutropenia", "chemotherapy": "chemotherapy side effects",
+                      "radiotherapy": "radiotherapy (acute)"}
+
+
+def cohort_symptoms(symptoms: Any, *, ax: Axes | None = None, title: str = "") -> Axes:
+    """Mean symptom components and mean score of a cohort over time (:func:`symptom_stack`).
+
+    ``symptoms``: the frame of :func:`oncodyn.simulate.symptoms.symptom_score` (one row per
+    patient and output day); each day's mean is over the patients with a row that day.
+    """
+    g = symptoms.groupby("day", sort=True)
+    mean = g[list(SYMPTOM_COMPONENTS) + ["score"]].mean()
+    comps = {lab: mean[c].to_numpy() for c, lab in SYMPTOM_COMPONENTS.items()}
+    ax = symptom_stack(mean.index.to_numpy(dtype=float), comps, total=mean["score"].to_numpy(),
+                       ax=ax, title=title)
+    ax.legend(fontsize="small", loc="upper right")
+    return ax
+
+
+def radiotherapy_spans(scenario: Any) -> list[tuple[float, float, str]]:
+    """``(first fraction day, last fraction day + 1, label)`` per radiotherapy course of a scenario."""
+    from ..models.radiation import Fractionation
+
+    spans = []
+    for rc in scenario.radiation:
+        fx = Fractionation(int(rc.n_fractions), float(rc.dose_per_fraction_gy), modality=rc.modality,
+                           start_day=float(rc.start_day), fractions_per_week=int(rc.fractions_per_week))
+        t = fx.fraction_times()
+        spans.append((float(t[0]), float(t[-1]) + 1.0,
+                      f"{rc.modality.upper()} {rc.n_fractions} x {rc.dose_per_fraction_gy:g} Gy ({rc.target})"))
+    return spans
+
+
+def simulation_figures(result: Any, *, symptoms: Any = None, on_chemo: Any = None,
+                       n_show: int = 30) -> dict[str, Any]:
+    """The figures of ``oncodyn simulate``: name -> matplotlib Figure.
+
+    ``burden`` (:func:`burden_plot`: share of patients on chemotherapy, radiotherapy courses,
+    scans), ``spider``, ``waterfall``, ``swimmer`` (:mod:`oncodyn.plot.recist`, the first
+    ``n_show`` patients for spider and swimmer) and, with ``symptoms``, ``symptoms``
+    (:func:`cohort_symptoms`).
+
+    Parameters
+    ----------
+    result
+        ``SimulationResult`` kept with ``keep="all"``.
+    symptoms
+        Frame of :func:`oncodyn.simulate.symptoms.symptom_score`, or None.
+    on_chemo
+        (patients, T) booleans (on chemotherapy per output day), e.g. the ``on_chemo`` column of
+        :func:`oncodyn.simulate.symptoms.symptom_inputs`'s trajectories reshaped; None: on
+        line 1 or line 2 (``result.state`` 1 or 2).
+    """
+    import pandas as pd
+
+    from .recist import spider, swimmer, waterfall
+
+    name = result.scenario.name
+    on = np.isin(result.state, (1, 2)) if on_chemo is None else np.asarray(on_chemo, dtype=bool)
+    figs: dict[str, Any] = {}
+    ax = burden_plot(result.grid, result.burden, on_treatment=on,
+                     courses=radiotherapy_spans(result.scenario), scan_days=result.scan_days,
+                     n_show=n_show, title=f"{name}: tumour burden, {result.n} virtual patients")
+    figs["burden"] = ax.figure
+    tp = result.timepoints_frame()
+    tp = tp.assign(subject_id=tp.subject_id.astype(str))
+    pats = result.patients_frame()
+    sid = pats.subject_id.astype(str)
+    br = pd.DataFrame({"subject_id": sid, "bor": pats.bor, "best_pct_change": pats.best_pct_change})
+    pfs = pd.DataFrame({"subject_id": sid, "event": pats.pfs_event, "days": pats.pfs_days})
+    few = set(map(str, range(min(n_show, result.n))))
+    ax = spider(tp[tp.subject_id.isin(few)], best_response=br)
+    ax.set_title(f"{name}: first {len(few)} patients", fontsize=10)
+    figs["spider"] = ax.figure
+    ax = waterfall(br)
+    ax.set_title(f"{name}: best % change, {result.n} patients", fontsize=10)
+    figs["waterfall"] = ax.figure
+    ax = swimmer(tp[tp.subject_id.isin(few)], br[br.subject_id.isin(few)], pfs[pfs.subject_id.isin(few)])
+    ax.set_title(f"{name}: first {len(few)} patients", fontsize=10)
+    figs["swimmer"] = ax.figure
+    if symptoms is not None:
+        ax = cohort_symptoms(symptoms, title=f"{name}: symptom burden index, mean over the patients on study "
+                                             f"(n={result.n} at start; illustrative weights)")
+        figs["symptoms"] = ax.figure
+    return figs
