@@ -24,26 +24,12 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError
-from ..inference import forecast, locf
+from ..inference import forecast, locf, paired_bootstrap_ci
 from ..models import CLASSICAL_LAWS
 from ._flat import describe_flat, read_flat_batch
 
 HOLDOUT = 2
 MIN_READINGS = 6
-
-
-def paired_bootstrap_ci(diff: np.ndarray, *, n_boot: int = 2000, seed: int = 0,
-                        level: float = 0.95) -> list[float]:
-    """Percentile bootstrap CI of mean(diff) resampling records (Efron & Tibshirani 1993, ch. 13)."""
-    diff = np.asarray(diff, float)
-    diff = diff[np.isfinite(diff)]
-    if diff.size == 0:
-        return [float("nan"), float("nan")]
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, diff.size, size=(n_boot, diff.size))
-    means = diff[idx].mean(axis=1)
-    a = (1 - level) / 2
-    return [float(np.quantile(means, a)), float(np.quantile(means, 1 - a))]
 
 
 def _read_published(path: Path, laws: tuple[str, ...]) -> Any:

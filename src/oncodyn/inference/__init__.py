@@ -5,6 +5,7 @@ from .fit import fit as fit
 from .forecast import Forecast as Forecast
 from .forecast import forecast as forecast
 from .forecast import locf as locf
+from .forecast import paired_bootstrap_ci as paired_bootstrap_ci
 from .forecast import predict_interval as predict_interval
 from .frame import batch_from_table as batch_from_table
 from .frame import diameter_to_volume as diameter_to_volume

@@ -136,3 +136,17 @@ def locf(data: SeriesBatch, *, holdout: int) -> np.ndarray:
     last = data.y[np.arange(len(data)), np.maximum(k - 1, 0)]
     last = np.where(k >= 1, last, np.nan)
     return np.where(np.isfinite(test.t), last[:, None], np.nan)
+
+
+def paired_bootstrap_ci(diff: np.ndarray, *, n_boot: int = 2000, seed: int = 0,
+                        level: float = 0.95) -> list[float]:
+    """Percentile bootstrap CI of mean(diff) resampling records (Efron & Tibshirani 1993, ch. 13)."""
+    diff = np.asarray(diff, float)
+    diff = diff[np.isfinite(diff)]
+    if diff.size == 0:
+        return [float("nan"), float("nan")]
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, diff.size, size=(n_boot, diff.size))
+    means = diff[idx].mean(axis=1)
+    a = (1 - level) / 2
+    return [float(np.quantile(means, a)), float(np.quantile(means, 1 - a))]

@@ -32,8 +32,9 @@ def fit_panel(t: np.ndarray, y: np.ndarray, curves: Mapping[str, tuple[np.ndarra
     t = np.asarray(t, float)
     y = np.asarray(y, float)
     k = len(t) if n_fit is None else int(n_fit)
-    for label, (tg, pred) in curves.items():
-        ax.plot(tg, pred, lw=1.5, label=label)
+    styles = ("-", "--", ":", "-.")
+    for k, (label, (tg, pred)) in enumerate(curves.items()):
+        ax.plot(tg, pred, lw=1.8, ls=styles[k % len(styles)], label=label)
     ax.plot(t[:k], y[:k], "o", color="black", ms=5, label="calibration data", zorder=3)
     if k < len(t):
         ax.plot(t[k:], y[k:], "o", mfc="white", mec="black", ms=6, label="held out", zorder=3)
