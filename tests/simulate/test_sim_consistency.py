@@ -132,6 +132,7 @@ def test_simulated_lesion_follows_shared_bed_with_repopulation():
     sc = scenario_from_dict({
         "name": "det", "horizon_days": 700, "dt_days": 7, "dying": {"half_life_days": 0.0},
         "patients": {"n_lesions_mean": 1.0, "max_lesions": 1, "organs": ["lung"], "organ_probs": [1.0],
+                     "primary_organ": "lung",
                      "diam_median_mm": 40.0, "diam_sd_log": 0.0},
         "growth": {"law": "exponential", "rate_per_day": g},
         "variability": {"patient_sd": {"growth": 0.0, "kill": 0.0, "resistant": 0.0},

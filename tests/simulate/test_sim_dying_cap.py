@@ -117,8 +117,9 @@ def test_presets_stay_below_ceiling_and_finite():
         with np.errstate(over="raise", invalid="raise"):
             r = simulate(sc, n_patients=2000, seed=3, keep="trajectories")
         L = sc.patients.max_lesions + sc.occult.n_slots
-        assert np.isfinite(r.burden).all()
-        assert r.burden.max() <= L * sc.growth.max_diam_mm * (1 + 1e-6)
+        on = r.grid[None, :] < r.exit_day[:, None]  # NaN after exit (death / withdrawal)
+        assert np.isfinite(r.burden[on]).all() and np.isnan(r.burden[~on]).all()
+        assert np.nanmax(r.burden) <= L * sc.growth.max_diam_mm * (1 + 1e-6)
 
 
 def test_dying_and_ceiling_config_errors(tmp_path):

@@ -156,7 +156,9 @@ def bench_simulate(
         "patients_per_s": round(patients / wall, 1), "peak_rss_mb": round(max(rss_main, rss_workers), 1),
         "peak_rss_main_mb": round(rss_main, 1), "workers": workers, "chunk_size": cs,
         "scaling": scaling, "identical_across_workers": bool(same),
-        "median_burden_week104_mm": float(np.median(wk[:, -1])) if wk.shape[1] else None,
+        # among patients still on study at week 104 (burden is NaN after exit)
+        "median_burden_week104_mm": (float(np.nanmedian(wk[:, -1]))
+                                     if wk.shape[1] and np.isfinite(wk[:, -1]).any() else None),
         "orr": float(np.isin(bor, (3, 4)).mean()),
     }
     text = json.dumps(out, indent=2)

@@ -115,16 +115,51 @@ class VariabilityCfg(_Strict):
     lesion_sd: dict[Literal["growth", "kill", "resistant"], float] = {"growth": 0.3, "kill": 0.3, "resistant": 0.5}
     patient_corr: list[list[float]] = [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
 
+    @model_validator(mode="after")
+    def _check(self) -> VariabilityCfg:
+        import numpy as np
+
+        c = self.patient_corr
+        if len(c) != 3 or any(len(r) != 3 for r in c):
+            raise ValueError("variability.patient_corr must be a 3x3 matrix (order growth, kill, resistant)")
+        m = np.asarray(c, dtype=float)
+        if not np.all(np.isfinite(m)) or not np.allclose(m, m.T, atol=1e-9):
+            raise ValueError("variability.patient_corr must be symmetric with finite entries")
+        if not np.allclose(np.diag(m), 1.0, atol=1e-9):
+            raise ValueError("variability.patient_corr must have a unit diagonal (a correlation matrix)")
+        if np.linalg.eigvalsh(m).min() <= 1e-10:
+            raise ValueError("variability.patient_corr must be positive definite "
+                             f"(smallest eigenvalue {np.linalg.eigvalsh(m).min():.3g})")
+        return self
+
 
 class ToxicityCfg(_Strict):
+    """Friberg neutropenia and the protocol rule applied at each dose's ANC nadir.
+
+    Rule (docetaxel label, "Dose adjustments during treatment": EU SmPC of Taxotere section 4.2 -
+    febrile neutropenia or neutrophils < 500 cells/mm3 for more than one week -> reduce
+    75 -> 60 mg/m2, discontinue if the reaction persists at 60 mg/m2; the US TAXOTERE prescribing
+    information section 2.7 gives the same trigger and, for NSCLC, resumption at 55 mg/m2).
+    Here, ILLUSTRATIVE choices:
+    a nadir grade >= ``grade_threshold`` (CTCAE v5) reduces the next dose by
+    ``reduction_factor`` (0.8: 75 -> 60 mg/m2) while reductions are left (``rule = "reduce"``),
+    delays it by ``delay_days`` (``"delay"``) or both (``"reduce_delay"``); once no reduction is
+    left, a nadir of grade >= ``discontinue_grade`` lasting more than ``discontinue_min_days``
+    (the label's "neutrophils < 500 cells/mm3 for more than one week" is 4 and 7; 0 = any such
+    nadir) discontinues treatment (``"reduce"``/``"reduce_delay"`` only).
+    """
+
     model: Literal["friberg", "none"] = "friberg"
     circ0: float = Field(5.22, gt=0)
     mtt_h: float = Field(84.2, gt=0)
     slope_per_mg_l: float = Field(19.3, gt=0)
     gamma: float = Field(0.145, gt=0)
     slope_sd_log: float = Field(0.358, ge=0)
-    rule: Literal["reduce", "delay", "none"] = "reduce"
-    grade_threshold: int = Field(4, ge=1, le=4)
+    rule: Literal["reduce", "delay", "reduce_delay", "none"] = "reduce"
+    grade_threshold: int = Field(3, ge=1, le=4)
+    discontinue_grade: int = Field(4, ge=1, le=4)
+    discontinue_min_days: float = Field(0.0, ge=0)
+    delay_days: int = Field(7, ge=0)
     reduction_factor: float = Field(0.8, gt=0, le=1)
     max_reductions: int = Field(1, ge=0)
 
@@ -214,9 +249,26 @@ class Scenario(_Strict):
     def _check(self) -> Scenario:
         if self.chemo is not None and self.chemo.cycle_days % self.dt_days:
             raise ValueError(f"chemo.cycle_days ({self.chemo.cycle_days}) must be a multiple of dt_days ({self.dt_days})")
-        for r in self.radiation:
+        pc = self.patients
+        have = sorted({*pc.organs, *([pc.primary_organ] if pc.primary_organ else [])}, key=ORGANS.index)
+        for i, r in enumerate(self.radiation):
             if r.target != "primary" and r.target not in ORGANS and r.target != "all":
                 raise ValueError(f"radiation target {r.target!r} not allowed; allowed: primary, all, {', '.join(ORGANS)}")
+            if r.target == "primary" and pc.primary_organ is None:
+                raise ValueError(f"radiation[{i}].target = 'primary' needs patients.primary_organ; "
+                                 f"allowed targets here: all, {', '.join(have)}")
+            if r.target in ORGANS and r.target not in have:
+                raise ValueError(f"radiation[{i}].target = {r.target!r}: no lesion can be in that organ "
+                                 f"(patients.organs / primary_organ); allowed: "
+                                 f"{'primary, ' if pc.primary_organ else ''}all, {', '.join(have)}")
+        s = self.imaging.schedule
+        if isinstance(s, list):
+            H, dt = self.horizon_days, self.dt_days
+            bad = [d for d in s if d < 1 or d > H or d % dt]
+            if bad or not s:
+                raise ValueError(f"imaging.schedule: days {bad} not allowed; allowed: a non-empty list of "
+                                 f"integer days 1..{H} (horizon_days) on the dt_days = {dt} grid "
+                                 f"(multiples of {dt}), or one of q6w, q9w, q6w_then_q9w, q8w, q12w")
         return self
 
 

@@ -175,7 +175,9 @@ def run_story_demo(out_dir: str | Path, *, seed: int = 0, n_patients: int = 200)
         "share_any_shrinkage": float(np.mean(np.nanmin(rel_tr[:, 1:], axis=1) < 1.0)),
         "share_shrink_30pct_true": float(np.mean(np.nanmin(rel_tr[:, 1:], axis=1) <= 0.7)),
         "share_burden_vanished": float(np.mean(np.nanmin(tr.burden[:, 1:T], axis=1) <= 0.0)),
-        "share_below_untreated_w24": float(np.mean(rel_tr[:, w24] < rel_un[:, w24])),
+        # among patients on study at week 24 in both arms (burden is NaN after exit)
+        "share_below_untreated_w24": float(np.mean(
+            (rel_tr[:, w24] < rel_un[:, w24])[np.isfinite(rel_tr[:, w24] + rel_un[:, w24])])),
     }
     fig, ax = plt.subplots(figsize=(8, 4.6))
     plot.cohort_bands(days, arms, ax=ax, on_treatment=on_tr, log=True,

@@ -44,8 +44,13 @@ from ..models.radiation import Fractionation
 ANC_GRADE_LIMITS = (2.0, 1.5, 1.0, 0.5)  # x1e9/L, CTCAE v5 grades 1..4 (grade 1 LLN illustrative)
 
 
-@lru_cache(maxsize=16)
-def _nadir_table(gamma: float) -> tuple[np.ndarray, np.ndarray]:
+_TAU_STEP = 0.02  # RK4 step in scaled time tau = ktr t
+
+
+@lru_cache(maxsize=8)
+def _friberg_path(gamma: float) -> tuple[np.ndarray, np.ndarray]:
+    """Relative ANC/Circ0 after an impulse ``m`` (grid 0..30), at every RK4 step up to tau = 40
+    (about 35 days at MTT 84 h); one integration per gamma, shared by the nadir and durations."""
     m = np.linspace(0.0, 30.0, 301)
     y = np.ones((5, m.size))
     y[0] = np.exp(-m)
@@ -55,22 +60,43 @@ def _nadir_table(gamma: float) -> tuple[np.ndarray, np.ndarray]:
         fb = np.maximum(circ, 1e-9) ** (-gamma)
         return np.stack([prol * fb - prol, prol - t1, t1 - t2, t2 - t3, t3 - circ])
 
-    h, tau_end = 0.02, 40.0  # scaled time tau = ktr t; 40 -> about 35 days at MTT 84 h
-    nadir = y[4].copy()
-    for _ in range(int(tau_end / h)):
+    h, tau_end = _TAU_STEP, 40.0
+    n_steps = int(tau_end / h)
+    path = np.empty((n_steps, m.size))
+    for i in range(n_steps):
         k1 = rhs(y)
         k2 = rhs(y + 0.5 * h * k1)
         k3 = rhs(y + 0.5 * h * k2)
         k4 = rhs(y + h * k3)
         y = y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
-        nadir = np.minimum(nadir, y[4])
-    return m, nadir
+        path[i] = y[4]
+    return m, path
+
+
+@lru_cache(maxsize=16)
+def _nadir_table(gamma: float) -> tuple[np.ndarray, np.ndarray]:
+    m, path = _friberg_path(gamma)
+    return m, np.minimum(1.0, path.min(axis=0))
+
+
+@lru_cache(maxsize=16)
+def _below_table(gamma: float, ratio: float) -> tuple[np.ndarray, np.ndarray]:
+    """Scaled time (tau) with ANC/Circ0 < ``ratio``, per impulse ``m``."""
+    m, path = _friberg_path(gamma)
+    return m, _TAU_STEP * (path < ratio).sum(axis=0)
 
 
 def relative_nadir(m: np.ndarray, gamma: float) -> np.ndarray:
     """Relative ANC nadir after an impulse of size ``m = ktr * slope * AUC`` (Friberg 2002)."""
     grid, nadir = _nadir_table(float(gamma))
     return np.interp(np.minimum(m, grid[-1]), grid, nadir)
+
+
+def days_below(m: np.ndarray, gamma: float, ratio: float, ktr_per_h: float) -> np.ndarray:
+    """Days with ANC/Circ0 < ``ratio`` after an impulse ``m`` (same Friberg integration as
+    :func:`relative_nadir`, within ~35 days at MTT 84 h; resolution 0.02/ktr h)."""
+    grid, below = _below_table(float(gamma), float(ratio))
+    return np.interp(np.minimum(m, grid[-1]), grid, below) / ktr_per_h / 24.0
 
 
 def anc_grade(anc: np.ndarray) -> np.ndarray:

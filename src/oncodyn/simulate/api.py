@@ -63,5 +63,6 @@ def assemble(sc: Scenario, seed: int, chunk_size: int, outs: list[ChunkOutput]) 
         pfs_event=cat("pfs_event"), base_sod=cat("base_sod"), n_lesions=cat("n_lesions"),
         n_targets=cat("n_targets"), cum_dose=cat("cum_dose"), covariates=cat("covariates"),
         burden=cat("burden"), state=cat("state"), scan_resp=cat("scan_resp"),
-        scan_sod=cat("scan_sod"), chunks=tuple(outs) if outs and outs[0].scan_meas is not None else (),
+        scan_sod=cat("scan_sod"), exit_day=cat("exit_day"), n_irradiated=cat("n_irradiated"),
+        chunks=tuple(outs) if outs and outs[0].scan_meas is not None else (),
     )

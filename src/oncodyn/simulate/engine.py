@@ -14,12 +14,23 @@ Chemotherapy doses act as impulses on S only (R is not killed):
 
     ln S -> ln S - kill * AUC / AUC_ref * h
 
-with h = 1 (log-kill, Skipper 1964), h = r(N)/r(N0) (Norton–Simon: kill proportional to the
-unperturbed growth rate; Norton L, Simon R (1977) Cancer Treat Rep 61:1307) or
+with h = 1 (log-kill, Skipper 1964), h = r(N)/r_ref (Norton–Simon: kill proportional to the
+lesion's current specific growth rate r(N) = d ln N/dt of its unperturbed growth law; Norton L,
+Simon R (1977) Cancer Treat Rep 61:1307; Norton L (1988) Cancer Res 48:7067; the reference rate
+r_ref is the scenario's population median ``growth.rate_per_day``, so a lesion growing at the
+median rate gets the nominal kill, a lesion growing twice as fast twice the log-kill; under
+Gompertz growth r(N) falls as the lesion approaches K, so large lesions are killed less) or
 h = exp(-lambda (t - t_first dose)) (Claret L et al. (2009) J Clin Oncol 27:4103, decay of drug
 effect as acquired resistance). Acquired resistance by transfer moves a fraction
 ``acquired_per_dose * AUC/AUC_ref`` of S to R at each dose. Radiotherapy multiplies S and R of
 the irradiated lesions by the LQ surviving fraction.
+
+"On chemotherapy" (radiosensitisation by concurrent chemotherapy, the treatment state of the
+trajectories and so the symptom inputs) means: within one cycle length after the last dose
+given (``t < last dose day + cycle_days``), not yet exited. A line with ``n_cycles`` ends
+(inactive) after its last cycle. Exits (death / withdrawal, ``exit_day``): no dosing, no
+radiosensitisation and a NaN burden from the exit day on, so cohort statistics over the burden
+are over the patients still on study.
 
 Killed cells (chemotherapy: S (1 - exp(-kill ...)); radiotherapy: (S + R)(1 - SF of the step's
 fractions)) move to the dying compartment D, which is measured with the lesion and cleared at
@@ -63,6 +74,9 @@ from ..errors import ConfigError
 from ..patients.cohort import Cohort, sample_cohort, sphere_diameter
 from ..patients.config import ORGANS, Scenario
 from . import _treatment as tx
+
+# event codes (EV, EV_NAMES) and the adaptive policies
+from .policies import EV, EV_NAMES, apply_policy  # noqa: F401  (EV_NAMES re-exported)
 from .recist_arrays import (
     CR,
     NE,
@@ -74,10 +88,6 @@ from .recist_arrays import (
     target_response,
 )
 
-# event codes
-EV = {"toxicity": 1, "dose_reduced": 2, "dose_delayed": 3, "discontinued_toxicity": 4, "switch": 5,
-      "pause": 6, "resume": 7, "progression": 8, "off_study": 9, "stop_at_pd": 10}
-EV_NAMES = {v: k for k, v in EV.items()}
 _TWO52 = 2.0**52
 
 
@@ -142,8 +152,12 @@ class ChunkOutput:
     n_targets: np.ndarray
     cum_dose: np.ndarray
     covariates: np.ndarray
-    burden: np.ndarray | None = None       # (n, T) sum of true diameters of visible lesions (mm)
-    state: np.ndarray | None = None        # (n, T) 0 off, 1 line 1, 2 line 2, 3 paused
+    exit_day: np.ndarray | None = None     # (n,) day of death / withdrawal (inf = none in the horizon)
+    n_irradiated: np.ndarray | None = None  # (n,) lesions in the field of any radiotherapy course
+    burden: np.ndarray | None = None       # (n, T) sum of true diameters of visible lesions (mm),
+                                           # NaN from the patient's exit day on
+    state: np.ndarray | None = None        # (n, T) 0 off, 1 line 1, 2 line 2 (on chemotherapy:
+                                           # < one cycle since a dose), 3 paused
     scan_resp: np.ndarray | None = None    # (n, S) overall code
     scan_sod: np.ndarray | None = None     # (n, S)
     scan_meas: np.ndarray | None = None    # (n, S, L) measured diameters (NaN = not scanned)
@@ -222,6 +236,9 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
     n_red = np.zeros(n, dtype=np.int16)
     n_doses = np.zeros(n, dtype=np.int32)
     first_dose = np.full(n, -1.0)
+    # "on chemotherapy" = from a dose until one cycle length after it (radiosensitisation,
+    # treatment state): t < chemo_until
+    chemo_until = np.full(n, -1, dtype=np.int64)
     cum_dose = np.zeros(n)
     dose_mg = np.full(n, chemo.dose_mg_m2 if has_chemo else 0.0)
     cycle = np.full(n, chemo.cycle_days if has_chemo else 21, dtype=np.int64)
@@ -238,12 +255,16 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
         exit_day[ex] = rng.uniform(1.0, float(sdays[1]), size=int(ex.sum()))
     exit_day[exit_day > H] = np.inf
     any_exit = bool(np.isfinite(exit_day).any())
+    # burden mask: 1.0 on study, NaN (trajectory) / 0.0 (cohort sum) from the exit day on
+    on_nan = np.ones(n)
+    on_01 = np.ones(n)
     # assessment dates: nominal scan day + a visit-window jitter (recorded dates only)
     jitter = rng.integers(-im.scan_jitter_days, im.scan_jitter_days + 1, size=(n, S_)) if im.scan_jitter_days else np.zeros((n, S_), dtype=np.int64)
     jitter[:, 0] = 0
 
     # radiotherapy courses
     courses = []
+    irradiated = np.zeros((L, n), dtype=bool)
     for rc in sc.radiation:
         if rc.target == "primary":
             mask = np.zeros((L, n), dtype=bool)
@@ -252,6 +273,7 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
             mask = visible.copy()
         else:
             mask = visible & (organ == ORGANS.index(rc.target))
+        irradiated |= mask
         courses.append((mask, tx.radiation_steps(rc, grid, dt)))
 
     keep_traj = keep in ("trajectories", "all")
@@ -311,6 +333,8 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
             if newly.any():
                 event(newly, float(t), EV["off_study"])
                 exit_logged |= newly
+                on_nan[newly] = np.nan
+                on_01[newly] = 0.0
                 active &= ~exited
         # ---------------- imaging + RECIST + policy
         if t in scan_at:
@@ -389,7 +413,7 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
                 nadir = nadir_u / 100.0
                 nt_nadir = np.minimum(nt_nadir, nt_vol)
                 pct = np.where(base > 0, sod / np.where(base > 0, base, 1.0) - 1.0, 0.0)
-                _apply_policy(pol.kind, pol, t, seen, ov, first, pct, sod, nadir, base, active,
+                apply_policy(pol.kind, pol, t, seen, ov, first, pct, sod, nadir, base, active,
                               paused, line, next_dose, level, n_red, first_dose, dose_mg, cycle,
                               kill, S, R, sc, event)
             if keep_all:
@@ -409,15 +433,14 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
             row = lesion_sum(buf)
             if np.isnan(row).any():
                 row = lesion_sum(np.where(shown > 0, sphere_diameter(S + R + (D if has_D else 0.0)), 0.0))
+            if burden_wsum is not None:  # cohort sum over the patients still on study
+                burden_wsum[k] = np.dot(row, on_01) if any_exit else row.sum()
+            if any_exit:  # no burden after a patient's exit (death / withdrawal): NaN
+                row *= on_nan  # x * 1.0 == x exactly, x * NaN = NaN
             if keep_traj:
                 burden_t[k] = row
-                st = state_t[k]
-                np.copyto(st, line, where=active & ~paused, casting="unsafe")
-                st[active & paused] = 3
-            if burden_wsum is not None:
-                burden_wsum[k] = row.sum()
-                if k in b_idx:
-                    burden_at[:, b_idx[k]] = row
+            if burden_at is not None and k in b_idx:
+                burden_at[:, b_idx[k]] = row
         # ---------------- chemotherapy doses at t
         if has_chemo:
             can = active & ~paused & (t >= next_dose)
@@ -428,9 +451,12 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
                 rel = auc / chemo.reference_auc_mg_h_l
                 first_dose[can & (first_dose < 0)] = t
                 h = 1.0
-                if resp_cfg.kill_law == "norton_simon" and a is not None:
-                    lnKN = np.maximum(lnK - np.log(np.maximum(S + R, cell)), 0.0)
-                    h = lnKN / lnKN0
+                if resp_cfg.kill_law == "norton_simon":
+                    if a is None:  # exponential: r(N) = g
+                        h = g / sc.growth.rate_per_day
+                    else:  # Gompertz: r(N) = a ln(K/N)
+                        lnKN = np.maximum(lnK - np.log(np.maximum(S + R, cell)), 0.0)
+                        h = a * lnKN / sc.growth.rate_per_day
                 elif resp_cfg.kill_law == "claret":
                     h = np.exp(-resp_cfg.claret_lambda_per_day * (t - first_dose))[None, :]
                 surv = np.exp(-kill * rel[None, :] * h)
@@ -444,27 +470,44 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
                 cum_dose += np.where(can, dose_mg * level, 0.0)
                 n_doses += can
                 next_dose = np.where(can, t + cycle, next_dose)
+                chemo_until = np.where(can, t + cycle, chemo_until)
                 if tox is not None and tox.model == "friberg":
                     m = ktr * tox.slope_per_mg_l * coh.tox_factor * auc
                     anc = tox.circ0 * tx.relative_nadir(m, tox.gamma)
                     grade = np.where(can, tx.anc_grade(anc), 0)
                     bad = grade >= tox.grade_threshold
                     event(bad, float(t), EV["toxicity"], grade)
-                    if tox.rule == "reduce":
+                    if tox.rule in ("reduce", "reduce_delay"):
+                        # reduce while reductions are left; then discontinue on a nadir of grade
+                        # >= discontinue_grade (lasting > discontinue_min_days) at the reduced dose
                         red = bad & (n_red < tox.max_reductions)
                         level[red] *= tox.reduction_factor
                         n_red += red
                         event(red, float(t), EV["dose_reduced"], level)
-                        stop = bad & ~red
+                        stop = can & ~red & (n_red >= tox.max_reductions) & (grade >= tox.discontinue_grade)
+                        if tox.discontinue_min_days > 0 and stop.any():
+                            lim = tx.ANC_GRADE_LIMITS[tox.discontinue_grade - 1] / tox.circ0
+                            stop &= tx.days_below(m, tox.gamma, lim, ktr) > tox.discontinue_min_days
                         active &= ~stop
                         event(stop, float(t), EV["discontinued_toxicity"])
-                    elif tox.rule == "delay":
-                        next_dose = np.where(bad, next_dose + 7, next_dose)
-                        event(bad, float(t), EV["dose_delayed"], 7.0)
+                    if tox.rule in ("delay", "reduce_delay") and tox.delay_days > 0:
+                        next_dose = np.where(bad, next_dose + tox.delay_days, next_dose)
+                        event(bad, float(t), EV["dose_delayed"], float(tox.delay_days))
+                if chemo.n_cycles:  # the line ends after its last cycle
+                    active &= n_doses < chemo.n_cycles
+        if keep_traj:  # treatment state over [t, t + dt): line while on chemotherapy, 3 paused
+            st = state_t[k]
+            on_now = t < chemo_until
+            if any_exit:
+                on_now &= ~exited
+            np.copyto(st, line, where=on_now, casting="unsafe")
+            st[active & paused & ~on_now] = 3
         # ---------------- radiotherapy fractions in [t, t + dt)
         for mask, rs in courses:
             if rs.n_fx[k] > 0 or rs.repop_days[k] > 0:
-                on_chemo = (active & ~paused)[None, :]
+                on_chemo = (t < chemo_until)[None, :]
+                if any_exit:
+                    on_chemo = on_chemo & ~exited[None, :]
                 f = np.where(mask, np.exp(rs.log_survival(k, on_chemo)), 1.0)
                 if has_D and rs.n_fx[k] > 0:
                     # cells killed by this step's fractions (repopulation adds viable cells only)
@@ -524,6 +567,7 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
         base_sod=base.astype(np.float32), n_lesions=visible.sum(axis=0).astype(np.int8),
         n_targets=target.sum(axis=0).astype(np.int8), cum_dose=cum_dose.astype(np.float32),
         covariates=coh.covariates, burden_at=burden_at, burden_weekly_sum=burden_wsum,
+        exit_day=exit_day, n_irradiated=irradiated.sum(axis=0).astype(np.int8),
     )
     if keep_traj:
         out.burden, out.state = np.ascontiguousarray(burden_t.T), np.ascontiguousarray(state_t.T)
@@ -540,58 +584,3 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
                       "code": cat(ev_c, np.int8), "value": cat(ev_v, float)}
     return out
 
-
-def _apply_policy(kind, pol, t, seen, ov, first_pd, pct, sod, nadir, base, active, paused, line,
-                  next_dose, level, n_red, first_dose, dose_mg, cycle, kill, S, R, sc, event):
-    """Adaptive policies acting at a scan (in place on the treatment-state arrays).
-
-    ``kill``, ``S`` and ``R`` are lesion-major (L, n); the other arrays are per patient (n,).
-
-    * ``continue``: treat on schedule whatever the response;
-    * ``stop_at_pd``: stop at the first progression (standard trial conduct);
-    * ``switch_at_pd``: at the first PD switch to the second line: cells resistant to line 1 are
-      sensitive to line 2 except a cross-resistant fraction, i.e. S' = S + (1 - c) R, R' = c R,
-      and the lesion kill scales by kill2/kill1; a later PD stops treatment;
-    * ``holiday_after_response``: pause at PR (<= -30%), resume when SOD >= 120% of nadir or on PD;
-    * ``adaptive``: Zhang J et al. (2017) Nat Commun 8:1816: pause when SOD <= 50% of baseline,
-      resume when it returns to baseline (fractions configurable).
-    """
-    on = active & ~paused & seen
-    if kind == "stop_at_pd":
-        stop = active & seen & (ov == PD)
-        event(stop, float(t), EV["stop_at_pd"])
-        active &= ~stop
-    elif kind == "switch_at_pd":
-        sw = active & seen & (ov == PD) & (line == 1)
-        stop = active & seen & (ov == PD) & (line == 2) & ~sw
-        if sw.any():
-            c = sc.second_line.cross_resistance
-            S[:, sw] = S[:, sw] + (1 - c) * R[:, sw]
-            R[:, sw] = c * R[:, sw]
-            ratio = sc.second_line.kill_per_dose / max(sc.response.kill_per_dose, 1e-12)
-            kill[:, sw] *= ratio
-            line[sw] = 2
-            dose_mg[sw] = sc.second_line.dose_mg_m2
-            cycle[sw] = sc.second_line.cycle_days
-            level[sw] = 1.0
-            n_red[sw] = 0
-            next_dose[sw] = t
-            paused[sw] = False
-            event(sw, float(t), EV["switch"])
-        active &= ~stop
-    elif kind == "holiday_after_response":
-        pause = on & (pct <= -0.30) & (ov != PD)
-        resume = active & paused & seen & ((sod >= 1.2 * nadir) | (ov == PD))
-        paused[pause] = True
-        paused[resume] = False
-        next_dose[resume] = t
-        event(pause, float(t), EV["pause"])
-        event(resume, float(t), EV["resume"])
-    elif kind == "adaptive":
-        pause = on & (sod <= pol.pause_fraction * base)
-        resume = active & paused & seen & (sod >= pol.resume_fraction * base)
-        paused[pause] = True
-        paused[resume] = False
-        next_dose[resume] = t
-        event(pause, float(t), EV["pause"])
-        event(resume, float(t), EV["resume"])

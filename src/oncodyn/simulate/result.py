@@ -22,6 +22,13 @@ class SimulationResult:
     Attributes are NumPy arrays over patients (ids 0..n-1, in chunk order); ``grid`` holds the
     output days, ``scan_days`` the imaging days (baseline first). ``seed`` and ``chunk_size``
     fully determine the result together with the scenario.
+
+    ``exit_day``: each patient's death / withdrawal day (inf = none within the horizon). A
+    patient's ``burden`` is NaN from that day on (no tumour is measured after death or
+    withdrawal), so cohort statistics over ``burden`` (``np.nanmedian``, the bench's weekly sum)
+    describe the patients still on study; ``trajectories_frame`` omits those rows.
+    ``n_irradiated``: per patient, the lesions inside the field of any radiotherapy course (0
+    when the targeted organ holds no lesion in that patient).
     """
 
     scenario: Scenario
@@ -42,6 +49,8 @@ class SimulationResult:
     state: np.ndarray | None = None
     scan_resp: np.ndarray | None = None
     scan_sod: np.ndarray | None = None
+    exit_day: np.ndarray | None = None
+    n_irradiated: np.ndarray | None = None
     chunks: tuple[ChunkOutput, ...] = field(default=(), repr=False)
 
     @property
@@ -72,6 +81,9 @@ class SimulationResult:
             "median_pfs_months": m(med.median),
             "median_pfs_ci_months": [m(med.lower), m(med.upper)],
             "pfs_events": int(self.pfs_event.sum()),
+            **({"irradiated_lesions": int(self.n_irradiated.sum()),
+                "patients_without_irradiated_lesion": int((self.n_irradiated == 0).sum())}
+               if self.scenario.radiation and self.n_irradiated is not None else {}),
             "ci_level": level,
             "ci_methods": {"proportions": "Wilson score", "median_pfs": "Kaplan-Meier, Brookmeyer-Crowley (Greenwood, plain)"},
         }
@@ -92,17 +104,25 @@ class SimulationResult:
         return df
 
     def trajectories_frame(self):
-        """Long table: subject_id, day, burden_mm (sum of true diameters of visible lesions), state."""
+        """Long table: subject_id, day, burden_mm (sum of true diameters of visible lesions), state.
+
+        Days from a patient's exit (death / withdrawal, ``exit_day``) on are omitted: the
+        patient is off study and their burden is not defined (NaN in ``burden``).
+        """
         import pandas as pd
 
         if self.burden is None:
             raise ValueError("trajectories were not kept (simulate(..., keep='trajectories' or 'all'))")
         n, T = self.burden.shape
         states = np.array(["off", "line1", "line2", "paused"])
-        return pd.DataFrame({
+        df = pd.DataFrame({
             "subject_id": np.repeat(np.arange(n), T), "day": np.tile(self.grid, n),
             "burden_mm": self.burden.ravel(), "treatment": states[self.state.ravel()],
         })
+        if self.exit_day is not None:
+            on_study = (self.grid[None, :] < self.exit_day[:, None]).ravel()
+            df = df[on_study].reset_index(drop=True)
+        return df
 
     def lesions_frame(self):
         """Scan measurements in the RECIST engine's canonical input format (``oncodyn.recist``).
