@@ -28,9 +28,8 @@ class LMResult:
     residual: np.ndarray    # (B, T) residuals at the solution (padding 0)
 
 
-def _loss(r: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """Sum of squares over the valid entries; inf where a valid residual is not finite."""
-    r = np.where(valid, r, 0.0)
+def _loss(r: np.ndarray) -> np.ndarray:
+    """Sum of squares of residuals already zeroed outside the data; inf where one is not finite."""
     with np.errstate(over="ignore", invalid="ignore"):
         out = np.einsum("bt,bt->b", r, r)
     out[~np.isfinite(out)] = np.inf
@@ -55,7 +54,7 @@ def batched_lm(fun: ResidualFn, theta0: np.ndarray, valid: np.ndarray, *, max_it
                mu0: float = 1e-3, lower: np.ndarray | None = None,
                upper: np.ndarray | None = None,
                jac_fun: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
-               loss_floor: np.ndarray | None = None) -> LMResult:
+               loss_floor: np.ndarray | None = None, return_jac: bool = True) -> LMResult:
     """Minimise ``sum(r**2)`` independently for each row of ``theta0``.
 
     Parameters
@@ -64,6 +63,7 @@ def batched_lm(fun: ResidualFn, theta0: np.ndarray, valid: np.ndarray, *, max_it
     theta0 : (B, P) starting points (unconstrained scale).
     valid : (B, T) bool, which residual entries are data points.
     max_iter : int, iterations (Jacobian evaluations) at most.
+    return_jac : compute the Jacobian at the final point (``LMResult.jac``, zeros otherwise).
     loss_floor : optional (B,) losses at or below which a row counts as an exact fit (stops
         the slow asymptotic crawl of zero-residual problems, e.g. n_points <= n_params).
     jac_fun : optional analytic Jacobian ``jac_fun(theta[rows], rows) -> (len(rows), T, P)``;
@@ -82,13 +82,17 @@ def batched_lm(fun: ResidualFn, theta0: np.ndarray, valid: np.ndarray, *, max_it
     all_rows = np.arange(b)
     r = fun(theta, all_rows)
     r = np.where(valid, r, 0.0)
-    loss = _loss(r, valid)
+    loss = _loss(r)
     mu = np.full(b, mu0)
     nu = np.full(b, 2.0)
     n_iter = np.zeros(b, dtype=int)
     converged = np.zeros(b, dtype=bool)
     active = np.isfinite(loss)
     jac = np.zeros((b, r.shape[1], p))
+    # normal equations J^T J and J^T r, refreshed only when a row's Jacobian is (after an
+    # accepted step); rejected steps re-use them with a larger damping
+    ata = np.zeros((b, p, p))
+    atr = np.zeros((b, p))
     need_jac = np.ones(b, dtype=bool)
     eye = np.eye(p)
 
@@ -104,13 +108,14 @@ def batched_lm(fun: ResidualFn, theta0: np.ndarray, valid: np.ndarray, *, max_it
             break
         upd = rows[need_jac[rows]]
         if upd.size:
-            jac[upd] = _jac(upd)
+            Ju = _jac(upd)
+            Jt = Ju.transpose(0, 2, 1)
+            ata[upd] = Jt @ Ju
+            atr[upd] = (Jt @ r[upd][:, :, None])[:, :, 0]
             need_jac[upd] = False
             n_iter[upd] += 1
-        J = jac[rows]
-        Jt = J.transpose(0, 2, 1)
-        A = Jt @ J
-        g = (Jt @ r[rows][:, :, None])[:, :, 0]
+        A = ata[rows]
+        g = atr[rows]
         d = np.diagonal(A, axis1=1, axis2=2)
         scale = np.maximum(d, 1e-12 * (np.max(d, axis=1, keepdims=True) + 1e-300))
         with np.errstate(over="ignore", invalid="ignore"):
@@ -142,7 +147,7 @@ def batched_lm(fun: ResidualFn, theta0: np.ndarray, valid: np.ndarray, *, max_it
         else:
             th_new = theta[rows] + step
         r_new = np.where(valid[rows], fun(th_new, rows), 0.0)
-        loss_new = _loss(r_new, valid[rows])
+        loss_new = _loss(r_new)
         old = loss[rows]
         accept = np.isfinite(loss_new) & (loss_new < old)
         acc_rows = rows[accept]
@@ -173,7 +178,8 @@ def batched_lm(fun: ResidualFn, theta0: np.ndarray, valid: np.ndarray, *, max_it
         n_iter_cap = n_iter[rows] >= max_iter
         active[rows[n_iter_cap]] = False
     # Jacobian at the final point for every row (for uncertainty)
-    stale = np.flatnonzero(need_jac & np.isfinite(loss))
-    if stale.size:
-        jac[stale] = _jac(stale)
+    if return_jac:  # the Jacobian at the final point of every row (for uncertainty)
+        done_rows = np.flatnonzero(np.isfinite(loss))
+        if done_rows.size:
+            jac[done_rows] = _jac(done_rows)
     return LMResult(theta, loss, n_iter, converged & np.isfinite(loss), jac, r)

@@ -218,7 +218,7 @@ def fit(
                 part = batched_lm(make_residual(rows, cols), theta_start[rows],
                                   valid[rows_series[rows], :width], max_iter=screen_iter,
                                   lower=tlo, upper=thi, jac_fun=make_jacobian(rows, cols),
-                                  loss_floor=floor[rows])
+                                  loss_floor=floor[rows], return_jac=False)
                 screen_theta[rows] = part.theta
                 screen_loss[rows] = part.loss
             loss1 = screen_loss.reshape(n_starts, b)
