@@ -34,9 +34,11 @@ def _pct(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _dates(ref: np.ndarray, day: np.ndarray) -> np.ndarray:
     day = np.asarray(day, dtype=float)
-    # missing reference dates may arrive as NaN/None/NaT (reference path): normalise through pandas
-    ref = pd.to_datetime(pd.Series(list(ref) if not isinstance(ref, np.ndarray) else ref,
-                                   dtype=object), errors="coerce").to_numpy("datetime64[ns]")
+    if isinstance(ref, np.ndarray) and np.issubdtype(ref.dtype, np.datetime64):
+        ref = ref.astype("datetime64[ns]")
+    else:  # the reference path's lists may hold NaN/None/NaT for a missing reference date
+        ref = pd.to_datetime(pd.Series(list(ref), dtype=object),
+                             errors="coerce").to_numpy("datetime64[ns]")
     ok = ~np.isnan(day) & ~np.isnat(ref)
     out = np.full(day.shape, np.datetime64("NaT"), dtype="datetime64[ns]")
     out[ok] = ref[ok] + (day[ok].astype(np.int64) * np.timedelta64(1, "D"))
