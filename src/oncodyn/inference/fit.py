@@ -73,7 +73,7 @@ def fit(
     fixed: dict[str, float] | None = None,
     exposure: Any = None,
     max_iter: int = 200,
-    screen_iter: int = 10,
+    screen_iter: int = 8,
     ftol: float = 1e-10,
     reweight_passes: int = 3,
 ) -> FitResult:
