@@ -101,11 +101,34 @@ class DyingCfg(_Strict):
 
 
 class ResponseCfg(_Strict):
-    kill_law: Literal["log_kill", "norton_simon", "claret"] = "log_kill"
+    """Chemotherapy kill law (see :mod:`oncodyn.simulate.engine`).
+
+    ``kill_law = "simeoni"``: the one-transit-compartment form of Simeoni M et al. (2004) Cancer
+    Res 64:1094 -- each dose kills as log-kill (impulse on S), and the killed cells pass through
+    one damaged/dying compartment, leaving it at the first-order rate
+    ``simeoni_k1_per_day`` (mean transit time 1/k1; Simeoni's model has three compartments,
+    mean 3/k1). It is therefore log-kill plus the dying compartment with
+    ``half_life_days = ln 2 / k1`` (which it sets; ``simeoni_k1_per_day`` is required, and an
+    explicit ``dying.half_life_days`` must agree with it). The compartment also holds the cells
+    killed by radiotherapy, as with ``dying``.
+    """
+
+    kill_law: Literal["log_kill", "norton_simon", "claret", "simeoni"] = "log_kill"
     kill_per_dose: float = Field(0.5, ge=0)
     resistant_fraction: float = Field(0.3, gt=0, lt=1)
     acquired_per_dose: float = Field(0.0, ge=0, le=1)
     claret_lambda_per_day: float = Field(0.006, ge=0)
+    simeoni_k1_per_day: float | None = Field(None, gt=0, allow_inf_nan=False)  # required with kill_law = "simeoni"
+
+    @model_validator(mode="after")
+    def _check(self) -> ResponseCfg:
+        if self.kill_law == "simeoni" and self.simeoni_k1_per_day is None:
+            raise ValueError("response.simeoni_k1_per_day (transit rate k1, 1/day, > 0) is required "
+                             "with kill_law = 'simeoni'")
+        if self.kill_law != "simeoni" and self.simeoni_k1_per_day is not None:
+            raise ValueError("response.simeoni_k1_per_day is only used with kill_law = 'simeoni' "
+                             f"(kill_law is {self.kill_law!r})")
+        return self
 
 
 class VariabilityCfg(_Strict):
@@ -165,7 +188,20 @@ class ToxicityCfg(_Strict):
 
 
 class ChemoCfg(_Strict):
+    """Chemotherapy regimen and its per-dose exposure.
+
+    ``pk`` selects the linear PK model whose exact AUC (0 to infinity, :func:`oncodyn.models.
+    exposure.auc`) of each dose drives kill and toxicity: ``"one_compartment"`` (default) with
+    clearance ``cl_l_h_m2`` per m^2 (AUC = dose_mg_m2 / cl_l_h_m2, the earlier model); or
+    ``"docetaxel_3cpt"``, :data:`oncodyn.models.exposure.DOCETAXEL_3CPT` (Ozawa K et al. (2007)
+    Cancer Sci 98:1985 Table 2, CL 35.7 L/h absolute) for a dose of dose_mg_m2 x BSA 1.8 m^2
+    (:data:`oncodyn.models.exposure.BSA_DEFAULT_M2`, illustrative), infused over ``infusion_h``;
+    ``cl_l_h_m2`` is then not used. Both scale with the patient's clearance factor (log-normal,
+    ``cl_cv``).
+    """
+
     drug: str = "docetaxel"
+    pk: Literal["one_compartment", "docetaxel_3cpt"] = "one_compartment"
     dose_mg_m2: float = Field(75.0, gt=0)
     cycle_days: int = Field(21, ge=1)
     n_cycles: int = Field(0, ge=0)  # 0 = until progression/stop
@@ -185,8 +221,23 @@ class SecondLineCfg(_Strict):
 
 
 class RadiationCfg(_Strict):
+    """A radiotherapy course applied to the lesions of ``target``.
+
+    ``modality = "ebrt"`` / ``"hdr"``: ``n_fractions`` x ``dose_per_fraction_gy``,
+    ``fractions_per_week``. ``modality = "ldr"``: continuous low-dose-rate brachytherapy at
+    ``dose_rate_gy_per_h`` for ``duration_h`` hours from ``start_day`` (both required), with
+    Lea-Catcheside incomplete repair at ``mu_per_h`` (default 0.46 /h, repair half-time 1.5 h;
+    :data:`oncodyn.models.radiation.MU_REPAIR_PER_H`, MODELS.md section 11; Dale RG (1985) Br J
+    Radiol 58:515): surviving fraction ``exp(-(alpha D + beta g(mu T) D^2))``, D = rate x T
+    (:class:`oncodyn.models.radiation.ContinuousLDR`); the fraction keys are then not used and
+    the LDR keys are errors for the other modalities.
+    """
+
     name: str = "ebrt"
-    modality: Literal["ebrt", "hdr"] = "ebrt"
+    modality: Literal["ebrt", "hdr", "ldr"] = "ebrt"
+    dose_rate_gy_per_h: float | None = Field(None, gt=0, allow_inf_nan=False)
+    duration_h: float | None = Field(None, gt=0, allow_inf_nan=False)
+    mu_per_h: float = Field(0.46, ge=0, allow_inf_nan=False)
     dose_per_fraction_gy: float = Field(2.0, gt=0)
     n_fractions: int = Field(30, ge=1)
     fractions_per_week: int = Field(5, ge=1, le=7)
@@ -197,6 +248,20 @@ class RadiationCfg(_Strict):
     tk_days: float = Field(21.0, ge=0)
     tpot_days: float = Field(3.0, gt=0)
     chemo_enhancement: float = Field(0.0, ge=0)
+
+    @model_validator(mode="after")
+    def _check(self) -> RadiationCfg:
+        ldr_keys = ("dose_rate_gy_per_h", "duration_h")
+        if self.modality == "ldr":
+            for key in ldr_keys:
+                if getattr(self, key) is None:
+                    raise ValueError(f"{key} is required with modality = 'ldr' (a number > 0)")
+        else:
+            bad = [k for k in ldr_keys if getattr(self, k) is not None]
+            bad += ["mu_per_h"] if self.mu_per_h != 0.46 else []
+            for key in bad:
+                raise ValueError(f"{key} is only used with modality = 'ldr' (modality is {self.modality!r})")
+        return self
 
 
 class ImagingCfg(_Strict):
@@ -245,8 +310,36 @@ class Scenario(_Strict):
     policy: PolicyCfg = PolicyCfg()
     notes: dict[str, str] = {}
 
+    @model_validator(mode="before")
+    @classmethod
+    def _simeoni_sets_dying(cls, data: Any) -> Any:
+        # kill_law = "simeoni" sets the dying compartment's half-life to ln2 / k1 unless given
+        # (then it must agree, checked below); only for mappings with the key missing
+        if not isinstance(data, dict):
+            return data
+        resp, dying = data.get("response"), data.get("dying")
+        if not isinstance(resp, dict) or resp.get("kill_law") != "simeoni":
+            return data
+        k1 = resp.get("simeoni_k1_per_day")
+        if not isinstance(k1, int | float) or isinstance(k1, bool) or not k1 > 0:
+            return data  # the field validators report it
+        if dying is None or (isinstance(dying, dict) and "half_life_days" not in dying):
+            import math
+
+            data = {**data, "dying": {**(dying or {}), "half_life_days": math.log(2.0) / k1}}
+        return data
+
     @model_validator(mode="after")
     def _check(self) -> Scenario:
+        rs = self.response
+        if rs.kill_law == "simeoni":
+            import math
+
+            hl = math.log(2.0) / rs.simeoni_k1_per_day
+            if not math.isclose(self.dying.half_life_days, hl, rel_tol=1e-9):
+                raise ValueError(f"dying.half_life_days ({self.dying.half_life_days:g}) disagrees with "
+                                 f"response.simeoni_k1_per_day ({rs.simeoni_k1_per_day:g} -> half-life "
+                                 f"ln2/k1 = {hl:g} d); with kill_law = 'simeoni' leave dying out or set it to {hl:g}")
         if self.chemo is not None and self.chemo.cycle_days % self.dt_days:
             raise ValueError(f"chemo.cycle_days ({self.chemo.cycle_days}) must be a multiple of dt_days ({self.dt_days})")
         pc = self.patients

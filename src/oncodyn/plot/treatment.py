@@ -326,15 +326,14 @@ def cohort_symptoms(symptoms: Any, *, ax: Axes | None = None, title: str = "") -
 
 def radiotherapy_spans(scenario: Any) -> list[tuple[float, float, str]]:
     """``(first fraction day, last fraction day + 1, label)`` per radiotherapy course of a scenario."""
-    from ..models.radiation import Fractionation
+    from ..simulate import course_schedule
 
     spans = []
     for rc in scenario.radiation:
-        fx = Fractionation(int(rc.n_fractions), float(rc.dose_per_fraction_gy), modality=rc.modality,
-                           start_day=float(rc.start_day), fractions_per_week=int(rc.fractions_per_week))
+        fx = course_schedule(rc)  # Fractionation, or one LDR implant
         t = fx.fraction_times()
-        spans.append((float(t[0]), float(t[-1]) + 1.0,
-                      f"{rc.modality.upper()} {rc.n_fractions} x {rc.dose_per_fraction_gy:g} Gy ({rc.target})"))
+        spans.append((float(t[0]), max(float(t[-1]) + 1.0, fx.end_day()),
+                      f"{fx.describe()} ({rc.target})"))
     return spans
 
 

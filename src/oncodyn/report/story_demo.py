@@ -123,9 +123,9 @@ def run_story_demo(out_dir: str | Path, *, seed: int = 0, n_patients: int = 200)
 
     from .. import plot
     from ..errors import ConfigError
-    from ..models.radiation import Fractionation, total_eqd2
+    from ..models.radiation import total_eqd2
     from ..scenarios import load_scenario
-    from ..simulate import simulate
+    from ..simulate import course_schedule, simulate
     from ..simulate.symptoms import (
         MID_POINTS,
         classify_change,
@@ -282,11 +282,9 @@ def run_story_demo(out_dir: str | Path, *, seed: int = 0, n_patients: int = 200)
     irr = irradiated_mask(bl_runs["+ external beam + HDR boost"])
     les = {lab: _lesion_matrix(r, les_days, irr) for lab, r in bl_runs.items()}
     target = irr["irradiated"].to_numpy()
-    fr = [Fractionation(r.n_fractions, r.dose_per_fraction_gy, modality=r.modality,
-                        start_day=r.start_day, fractions_per_week=r.fractions_per_week)
-          for r in bl.radiation]
+    fr = [course_schedule(r) for r in bl.radiation]
     spans = [(f.start_day, f.end_day() + 1, f.describe()) for f in fr]
-    eqd2 = {"ebrt": float(total_eqd2([f for f in fr if f.modality == "ebrt"], 10.0)),
+    eqd2 = {"ebrt": float(total_eqd2([f for f in fr if getattr(f, "modality", "ldr") == "ebrt"], 10.0)),
             "ebrt_hdr": float(total_eqd2(fr, 10.0))}
     lrows = []
     for lab, rel in les.items():

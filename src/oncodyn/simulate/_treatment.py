@@ -11,6 +11,10 @@ Exposure (per-dose surrogate)
     AUC = dose_mg_m2 / (CL_m2 * eta). Because the elimination half-lives (minutes to 11 h) are
     short against the 21-day cycle and the weekly grid, each dose acts as an impulse of size AUC
     (exact AUC of the linear PK model; the time course within a day is dropped).
+    ``chemo.pk = "docetaxel_3cpt"`` replaces the one-compartment CL by the exact AUC over
+    [0, inf) of :data:`oncodyn.models.exposure.DOCETAXEL_3CPT` (Ozawa 2007 Table 2) for the
+    regimen's infusion at BSA 1.8 m^2 (illustrative), from :func:`oncodyn.models.exposure.auc`
+    (:func:`clearance_per_m2`); the patient's CL factor applies as before.
 
 Neutropenia (Friberg LE et al. (2002) J Clin Oncol 20:4713; docetaxel values of Kloft 2006:
     Circ0 5.22e9/L, MTT 84.2 h, slope 15.6 L/umol = 19.3 L/mg, gamma 0.145; IIV on slope
@@ -29,6 +33,9 @@ Radiotherapy: linear-quadratic surviving fraction exp(-n(alpha d + beta d^2)), b
     concurrent chemotherapy multiplies alpha by (1 + enhancement) (illustrative
     radiosensitisation). Fraction days, surviving fraction and sensitised alpha are those of
     :mod:`oncodyn.models.radiation` (one source of truth; see :func:`radiation_steps`).
+    LDR brachytherapy (``modality = "ldr"``): one step with ln S = -(alpha D + beta g(mu T) D^2),
+    the Lea-Catcheside incomplete-repair factor g of
+    :class:`oncodyn.models.radiation.ContinuousLDR` (Dale RG (1985) Br J Radiol 58:515).
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..models import exposure as pkm
 from ..models import radiation as rad
 from ..models.radiation import Fractionation
 
@@ -118,7 +126,7 @@ class RadiationSteps:
     equals ``-alpha BED`` of :func:`oncodyn.models.radiation.bed` with its repopulation term.
     """
 
-    fractionation: Fractionation
+    fractionation: Fractionation | rad.ContinuousLDR
     n_fx: np.ndarray
     repop_days: np.ndarray
     log_sf: float
@@ -137,6 +145,18 @@ class RadiationSteps:
         return self.n_fx[k] * lsf
 
 
+def course_schedule(rc) -> Fractionation | rad.ContinuousLDR:
+    """The :mod:`oncodyn.models.radiation` schedule of a course (``RadiationCfg``):
+    :class:`~oncodyn.models.radiation.Fractionation` for ``ebrt``/``hdr``,
+    :class:`~oncodyn.models.radiation.ContinuousLDR` (one "fraction" of dose rate x duration with
+    the incomplete-repair factor g(mu T), Dale 1985) for ``ldr``."""
+    if rc.modality == "ldr":
+        return rad.ContinuousLDR(float(rc.dose_rate_gy_per_h), float(rc.duration_h),
+                                 start_day=float(rc.start_day), mu_per_h=float(rc.mu_per_h))
+    return Fractionation(int(rc.n_fractions), float(rc.dose_per_fraction_gy), modality=rc.modality,
+                         start_day=float(rc.start_day), fractions_per_week=int(rc.fractions_per_week))
+
+
 def radiation_steps(rc, grid: np.ndarray, dt: int) -> RadiationSteps:
     """Lay a radiotherapy course (``oncodyn.patients.config.RadiationCfg``) on the grid.
 
@@ -147,18 +167,56 @@ def radiation_steps(rc, grid: np.ndarray, dt: int) -> RadiationSteps:
     :func:`oncodyn.models.radiation.surviving_fraction` with ``beta = alpha/(alpha/beta)`` and
     alpha enhanced by :func:`oncodyn.models.radiation.sensitised_alpha` (factor
     ``1 + chemo_enhancement``, illustrative) under concurrent chemotherapy.
+
+    LDR (``modality = "ldr"``): the implant is one "fraction" on the step of ``start_day`` with
+    ``ln S = -(alpha D + beta g(mu T) D^2)`` of
+    :meth:`oncodyn.models.radiation.ContinuousLDR.log_survival` (= ``-alpha BED_LDR``,
+    :func:`oncodyn.models.radiation.bed_ldr`); the repopulation window is empty unless the
+    implant lasts longer than ``tk_days``.
     """
-    fx = Fractionation(int(rc.n_fractions), float(rc.dose_per_fraction_gy), modality=rc.modality,
-                       start_day=float(rc.start_day), fractions_per_week=int(rc.fractions_per_week))
+    fx = course_schedule(rc)
+    beta = rc.alpha / rc.alpha_beta
+    alpha_c = rad.sensitised_alpha(rc.alpha, 1.0 + rc.chemo_enhancement)
+    if rc.modality == "ldr":
+        log_sf = float(fx.log_survival(rc.alpha, beta))
+        log_sf_chemo = float(fx.log_survival(alpha_c, beta))
     days = fx.fraction_times().astype(np.int64)
     idx = np.clip(days // dt, 0, grid.size - 1)
     n_fx = np.bincount(idx[days < grid[-1] + dt], minlength=grid.size).astype(float)
     lo = np.maximum(grid, fx.start_day + rc.tk_days)
     hi = np.minimum(grid + dt, fx.start_day + fx.overall_time())
     rep = np.clip(hi - lo, 0, None).astype(float)
-    beta = rc.alpha / rc.alpha_beta
-    d = fx.dose_per_fraction
-    log_sf = float(np.log(rad.surviving_fraction(d, rc.alpha, beta)))
-    alpha_c = rad.sensitised_alpha(rc.alpha, 1.0 + rc.chemo_enhancement)
-    log_sf_chemo = float(np.log(rad.surviving_fraction(d, alpha_c, beta)))
+    if rc.modality != "ldr":
+        d = fx.dose_per_fraction
+        log_sf = float(np.log(rad.surviving_fraction(d, rc.alpha, beta)))
+        log_sf_chemo = float(np.log(rad.surviving_fraction(d, alpha_c, beta)))
     return RadiationSteps(fx, n_fx, rep, log_sf, log_sf_chemo, rad.LN2 / rc.tpot_days)
+
+
+#: PK presets selectable as ``chemo.pk`` (besides ``"one_compartment"``, which uses ``cl_l_h_m2``).
+PK_PRESETS = {"docetaxel_3cpt": pkm.DOCETAXEL_3CPT}
+
+
+def unit_dose_events(chemo) -> pkm.DoseEvents:
+    """One administration of 1 mg/m^2 at day 0 over ``chemo.infusion_h`` hours, at BSA
+    :data:`oncodyn.models.exposure.BSA_DEFAULT_M2` (1.8 m^2, illustrative), as the
+    :class:`oncodyn.models.exposure.Regimen` gives it."""
+    reg = pkm.Regimen(chemo.drug, 1.0, float(chemo.infusion_h), float(chemo.cycle_days), 1)
+    return reg.dose_events()
+
+
+def clearance_per_m2(chemo) -> float:
+    """Typical clearance per m^2 (L/h/m^2) such that a dose's exposure is AUC = dose_mg_m2 / CL.
+
+    ``chemo.pk = "one_compartment"``: ``chemo.cl_l_h_m2`` itself (bit-identical to the model
+    before ``pk``; the exact AUC of a linear one-compartment model, :func:`oncodyn.models.
+    exposure.auc` from the dose to infinity, is dose / CL). ``"docetaxel_3cpt"``: 1 / AUC of a
+    1 mg/m^2 dose of :data:`oncodyn.models.exposure.DOCETAXEL_3CPT` (Ozawa 2007) infused over
+    ``infusion_h`` (:func:`unit_dose_events`), AUC from :func:`oncodyn.models.exposure.auc`
+    over [0, inf) -- equal to CL / BSA = 35.7 / 1.8 up to rounding. Linear PK: the AUC of a dose
+    D is D x AUC(1), and a patient with clearance factor eta has AUC / eta.
+    """
+    if chemo.pk == "one_compartment":
+        return float(chemo.cl_l_h_m2)
+    a = pkm.auc(PK_PRESETS[chemo.pk], unit_dose_events(chemo), 0.0, np.inf)
+    return float(1.0 / np.asarray(a).reshape(-1)[0])

@@ -22,8 +22,14 @@ median rate gets the nominal kill, a lesion growing twice as fast twice the log-
 Gompertz growth r(N) falls as the lesion approaches K, so large lesions are killed less) or
 h = exp(-lambda (t - t_first dose)) (Claret L et al. (2009) J Clin Oncol 27:4103, decay of drug
 effect as acquired resistance). Acquired resistance by transfer moves a fraction
-``acquired_per_dose * AUC/AUC_ref`` of S to R at each dose. Radiotherapy multiplies S and R of
-the irradiated lesions by the LQ surviving fraction.
+``acquired_per_dose * AUC/AUC_ref`` of S to R at each dose. AUC per dose: exact AUC of the
+linear PK model ``chemo.pk`` (one compartment with ``cl_l_h_m2``, or the Ozawa 2007 docetaxel
+three-compartment model via :func:`oncodyn.models.exposure.auc`; :func:`._treatment.clearance_per_m2`).
+``kill_law = "simeoni"`` is log-kill (h = 1) whose killed cells leave the dying compartment
+below at the transit rate ``response.simeoni_k1_per_day`` (one-transit-compartment form of
+Simeoni M et al. (2004) Cancer Res 64:1094, mean transit time 1/k1). Radiotherapy multiplies S
+and R of the irradiated lesions by the LQ surviving fraction (fractionated ebrt/hdr, or
+continuous LDR with the incomplete-repair factor g(mu T), Dale 1985; :mod:`._treatment`).
 
 "On chemotherapy" (radiosensitisation by concurrent chemotherapy, the treatment state of the
 trajectories and so the symptom inputs) means: within one cycle length after the last dose
@@ -201,10 +207,15 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
     S = lm(coh.sens0)
     R = lm(coh.res0)
     # dying cells (killed, not yet cleared): measured, cleared at ln2/half-life; none if 0
-    hl = sc.dying.half_life_days
-    has_D = hl > 0
+    # (kill_law "simeoni": one transit compartment left at rate k1 = response.simeoni_k1_per_day)
+    if resp_cfg.kill_law == "simeoni":
+        k_clear = float(resp_cfg.simeoni_k1_per_day)
+    else:
+        hl = sc.dying.half_life_days
+        k_clear = np.log(2.0) / hl if hl > 0 else 0.0
+    has_D = k_clear > 0
     D = np.zeros((L, n)) if has_D else None
-    d_keep = float(np.exp(-np.log(2.0) / hl * dt)) if has_D else 0.0
+    d_keep = float(np.exp(-k_clear * dt)) if has_D else 0.0
     vmax = np.pi / 6 * sc.growth.max_diam_mm**3  # per-lesion volume ceiling (mm^3)
     kill = lm(coh.kill)
     present = lm(coh.present)
@@ -243,7 +254,8 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
     dose_mg = np.full(n, chemo.dose_mg_m2 if has_chemo else 0.0)
     cycle = np.full(n, chemo.cycle_days if has_chemo else 21, dtype=np.int64)
     # clearance per m^2 of each patient (AUC = dose / CL, _treatment.py): fixed, computed once
-    cl_patient = chemo.cl_l_h_m2 * coh.cl_factor if has_chemo else None
+    # (chemo.pk: one-compartment cl_l_h_m2 or 1 / AUC per mg/m^2 of a PK preset, _treatment.py)
+    cl_patient = tx.clearance_per_m2(chemo) * coh.cl_factor if has_chemo else None
 
     # early exit (death / withdrawal before the first follow-up scan): PFS event, NE
     # and death without progression at a constant hazard afterwards (both illustrative/calibrated)

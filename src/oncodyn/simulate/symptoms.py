@@ -305,7 +305,7 @@ def symptom_inputs(result: Any) -> dict[str, Any]:
     """
     import pandas as pd
 
-    from ..models.radiation import Fractionation
+    from ._treatment import course_schedule
 
     sc = result.scenario
     tr = result.trajectories_frame()
@@ -322,8 +322,7 @@ def symptom_inputs(result: Any) -> dict[str, Any]:
         irr = irradiated_mask(result)
         rows = []
         for rc in sc.radiation:
-            fx = Fractionation(int(rc.n_fractions), float(rc.dose_per_fraction_gy), modality=rc.modality,
-                               start_day=float(rc.start_day), fractions_per_week=int(rc.fractions_per_week))
+            fx = course_schedule(rc)  # Fractionation, or one LDR implant
             if rc.target == "primary":
                 sel = irr["lesion_id"] == "L1"
             elif rc.target == "all":
@@ -334,6 +333,6 @@ def symptom_inputs(result: Any) -> dict[str, Any]:
             days = fx.fraction_times()
             rows.append(pd.DataFrame({"subject_id": np.repeat(subj, days.size),
                                       "day": np.tile(days, subj.size),
-                                      "dose_gy": float(rc.dose_per_fraction_gy)}))
+                                      "dose_gy": np.tile(fx.fraction_doses(), subj.size)}))
         rt = pd.concat(rows, ignore_index=True)
     return {"trajectories": tr, "toxicity": result.events_frame(), "sites": sites, "radiotherapy": rt}
