@@ -44,6 +44,13 @@ TABLES = ("brake_burden.csv", "individual_responses.csv", "regrowth_examples.csv
 TEXTS = ("story_en.md", "story_fr.md")
 
 
+def _decimal_comma(text: str) -> str:
+    """French typography: decimal comma in numbers (1.06 -> 1,06); file names have no digit.digit."""
+    import re
+
+    return re.sub(r"(?<=\d)\.(?=\d)", ",", text)
+
+
 @dataclass(frozen=True)
 class StoryOutputs:
     """Files written by :func:`run_story_demo` and the numbers quoted in the texts."""
@@ -465,7 +472,7 @@ Figures: {", ".join(f"`{k}`" for k in figures)}. Tables: `brake_burden.csv`, `in
 `regrowth_examples.csv`, `lesion_response.csv`, `symptoms_weekly.csv`; numbers: `story_facts.json`.
 """
     if lang == "fr":
-        return f"""# oncodyn : l'histoire du traitement en figures
+        return _decimal_comma(f"""# oncodyn : l'histoire du traitement en figures
 
 **Logiciel de recherche et d'enseignement, pas un avis médical.** Ce sont des patients *virtuels*
 issus de modèles de simulation dont les paramètres sont en partie calibrés sur des essais et en
@@ -510,7 +517,7 @@ patients ; seul le traitement change.
 Figures : {", ".join(f"`{k}`" for k in figures)}. Tableaux : `brake_burden.csv`,
 `individual_responses.csv`, `regrowth_examples.csv`, `lesion_response.csv`,
 `symptoms_weekly.csv` ; chiffres : `story_facts.json`.
-"""
+""")
     from ..errors import ConfigError
 
     raise ConfigError(f"language {lang!r} not available; allowed: en, fr")
