@@ -63,7 +63,8 @@ def batched_lm(fun: ResidualFn, theta0: np.ndarray, valid: np.ndarray, *, max_it
     theta0 : (B, P) starting points (unconstrained scale).
     valid : (B, T) bool, which residual entries are data points.
     max_iter : int, iterations (Jacobian evaluations) at most.
-    return_jac : compute the Jacobian at the final point (``LMResult.jac``, zeros otherwise).
+    return_jac : compute the Jacobian at the final point (``LMResult.jac``; shape (B, 0, P)
+        otherwise).
     loss_floor : optional (B,) losses at or below which a row counts as an exact fit (stops
         the slow asymptotic crawl of zero-residual problems, e.g. n_points <= n_params).
     jac_fun : optional analytic Jacobian ``jac_fun(theta[rows], rows) -> (len(rows), T, P)``;
@@ -88,7 +89,6 @@ def batched_lm(fun: ResidualFn, theta0: np.ndarray, valid: np.ndarray, *, max_it
     n_iter = np.zeros(b, dtype=int)
     converged = np.zeros(b, dtype=bool)
     active = np.isfinite(loss)
-    jac = np.zeros((b, r.shape[1], p))
     # normal equations J^T J and J^T r, refreshed only when a row's Jacobian is (after an
     # accepted step); rejected steps re-use them with a larger damping
     ata = np.zeros((b, p, p))
@@ -177,7 +177,7 @@ def batched_lm(fun: ResidualFn, theta0: np.ndarray, valid: np.ndarray, *, max_it
         active[rows[done]] = False
         n_iter_cap = n_iter[rows] >= max_iter
         active[rows[n_iter_cap]] = False
-    # Jacobian at the final point for every row (for uncertainty)
+    jac = np.zeros((b, r.shape[1] if return_jac else 0, p))
     if return_jac:  # the Jacobian at the final point of every row (for uncertainty)
         done_rows = np.flatnonzero(np.isfinite(loss))
         if done_rows.size:

@@ -202,13 +202,11 @@ def fit(
     for pass_i in range(passes):
         unweighted = pass_i == 0  # weights are all ones until the first re-weighting
         if pass_i == 0 and n_starts > 1 and screen_iter > 0:
-            # multi-start screening: every start for a few iterations, then the best one per
-            # series is run to convergence (Ugray et al. 2007 INFORMS J Comput 19:328, the
-            # "stage 1 / stage 2" pattern of multistart local solvers)
-            # (the default start always goes on to stage 2 too, so the result is never worse than a
-            # single local run from it, up to the optimiser's tolerance)
-            # Screening runs a fixed number of iterations on every row, so it is cheapest on
-            # series grouped by length (less padding); the tail-heavy stage 2 is not grouped.
+            # multi-start screening: every start for ``screen_iter`` iterations, then the best one
+            # per series is run to convergence (Ugray et al. 2007 INFORMS J Comput 19:328, the
+            # "stage 1 / stage 2" pattern of multistart local solvers). Screening runs a fixed
+            # number of iterations on every row, so it is cheapest on series grouped by length
+            # (less padding); the tail-heavy stage 2 is not grouped.
             screen_theta = theta_start.copy()
             screen_loss = np.full(n_starts * b, np.inf)
             for idx in _length_buckets(data.n):
@@ -225,7 +223,8 @@ def fit(
             pick = np.argmin(np.where(np.isfinite(loss1), loss1, np.inf), axis=0)
             best_rows = pick * b + np.arange(b)
             # the default start goes on too where it lost the screening (continued from its
-            # screened state: the same deterministic path as a restart, 10 iterations saved)
+            # screened state, the same deterministic path as a restart), so the result is never
+            # worse than one local run from it, up to the optimiser's tolerance
             redo = np.flatnonzero(pick != 0)
             row_map = np.concatenate([best_rows, redo])
             theta_start = np.concatenate([screen_theta[best_rows], screen_theta[redo]])

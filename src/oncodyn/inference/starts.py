@@ -8,6 +8,7 @@ the optimiser in the right basin; every start is run to convergence and the best
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from itertools import product
 
@@ -30,7 +31,9 @@ def register_starts(model_name: str) -> Callable[[StartFn], StartFn]:
 
 def _summaries(batch: SeriesBatch) -> dict[str, np.ndarray]:
     y = batch.y
-    with np.errstate(all="ignore"):
+    # series without any finite value (nothing to fit) give NaN summaries: no warnings for them
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         ymax = np.nanmax(np.abs(y), axis=1)
         floor = np.where(ymax > 0, 1e-3 * ymax, 1e-12)
         first = np.where(batch.n > 0, y[:, 0], np.nan)
