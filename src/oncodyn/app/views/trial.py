@@ -1,0 +1,55 @@
+"""Trial page: two arms of virtual patients -> Kaplan–Meier by arm with the at-risk table,
+hazard ratios (Cox) and the difference in objective response."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from oncodyn.app import figures, services
+from oncodyn.app.i18n import t
+from oncodyn.app.ui import lang, show_figure, user_errors
+from oncodyn.report.typography import number, percent
+from oncodyn.scenarios import list_scenarios
+
+L = lang()
+st.title(t("page_trial", L))
+st.write(t("trial_intro", L))
+st.caption(t("disclaimer", L))
+presets = list_scenarios()
+arms = []
+cols = st.columns(2)
+for k, col in zip(("A", "B"), cols, strict=True):
+    with col:
+        st.subheader(t("arm", L, k=k))
+        default = presets.index("nsclc_docetaxel") if "nsclc_docetaxel" in presets else 0
+        name = st.selectbox(t("preset", L), presets, index=default, key=f"tr_preset_{k}")
+        scale = st.slider(t("arm_dose_scale", L), min_value=0, max_value=150,
+                          value=0 if k == "A" else 100, step=5, key=f"tr_scale_{k}")
+        arms.append({"label": k, "preset": name, "dose_scale": scale / 100})
+c1, c2 = st.columns(2)
+n = c1.slider(t("per_arm", L), min_value=20, max_value=1000, value=150, step=10, key="tr_n")
+seed = c2.number_input(t("seed", L), min_value=0, max_value=2**31 - 1, value=1, step=1,
+                       key="tr_seed")
+if st.button(t("run", L), key="tr_run", type="primary"):
+    bar = st.progress(0.0, text=t("running", L, n=2 * n))
+    with user_errors("invalid_scenario"):
+        st.session_state["tr_result"] = services.run_two_arm_trial(arms, n, seed)
+    bar.progress(1.0, text=t("progress_done", L))
+res = st.session_state.get("tr_result")
+if res is not None:
+    main = res.main
+    m1, m2, m3 = st.columns(3)
+    orr = main["orr"]
+    m1.metric(t("orr_diff", L), percent(100 * orr["estimate"], L, 1, signed=True),
+              help=f"95% CI {percent(100 * orr['ci_low'], L, 1)} – "
+                   f"{percent(100 * orr['ci_high'], L, 1)}")
+    for col, what in ((m2, "pfs"), (m3, "os")):
+        hr = main.get(what)
+        if hr is not None:
+            col.metric(t("hr", L, what=t(f"km_{what}", L).lower()), number(hr["estimate"], L, 2),
+                       help=f"95% CI {number(hr['ci_low'], L, 2)} – {number(hr['ci_high'], L, 2)}"
+                            f"; log-rank p = {number(hr['p'], L, 4)}")
+    for what in ("pfs", "os"):
+        if what in main:
+            st.caption(t(f"km_{what}", L))
+            show_figure(lambda what=what: figures.km_by_arm_figure(res, L, what))
