@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from oncodyn.population.next_scan import NextScanForecast
 from oncodyn.recist import evaluate
-from oncodyn.report.case import CaseForecast, case_facts, case_html, case_paragraphs, case_pdf
+from oncodyn.report.case import case_facts, case_html, case_paragraphs, case_pdf
 from oncodyn.report.typography import NBSP
 
 
@@ -28,8 +29,8 @@ def facts():
     return case_facts(evaluate(_lesions()), "P1")
 
 
-FC = CaseForecast(t_next=126.0, point=66.0, lo80=58.0, hi80=75.0, lo95=53.0, hi95=81.0,
-                  p_pd=0.83, method="Stein-Fojo, population prior")
+FC = NextScanForecast(t_next=126.0, point=66.0, lo80=58.0, hi80=75.0, lo95=53.0, hi95=81.0,
+                  p_pd=0.83, model="stein_gd", n_cohort=40, n_scans=3)
 
 
 def test_facts_are_the_recist_numbers(facts):

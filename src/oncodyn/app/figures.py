@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from ..report.case import RESPONSE_WORDS, CaseForecast
+from ..population.next_scan import NextScanForecast
+from ..report.case import RESPONSE_WORDS
 from ..report.typography import percent, quantity
 from .i18n import t
 
@@ -113,14 +114,14 @@ def best_response_table(br: Any, lang: str) -> Any:
     return pd.DataFrame(rows)
 
 
-def forecast_sentence(fc: CaseForecast, lang: str) -> str:
+def forecast_sentence(fc: NextScanForecast, lang: str) -> str:
     mm = lambda x: quantity(x, "mm", lang, 0)  # noqa: E731
     return t("forecast_text", lang, weeks=int(round(fc.t_next / 7)), point=mm(fc.point),
              lo80=mm(fc.lo80), hi80=mm(fc.hi80), lo95=mm(fc.lo95), hi95=mm(fc.hi95),
              ppd=percent(100 * fc.p_pd, lang, 0))
 
 
-def forecast_figure(fc: CaseForecast, lang: str, facts: dict | None = None) -> Any:
+def forecast_figure(fc: NextScanForecast, lang: str, facts: dict | None = None) -> Any:
     from ..report.case import case_figure
 
     facts = facts or {"days": np.asarray(fc.curve_t[:0])}

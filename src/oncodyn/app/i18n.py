@@ -39,6 +39,8 @@ TEXT: dict[str, dict[str, str]] = {
     "source": {"en": "Data", "fr": "Données"},
     "source_example": {"en": "Bundled example (virtual patients)",
                        "fr": "Exemple fourni (patients virtuels)"},
+    "example_source": {"en": "the bundled example ({n} virtual patients, preset {preset}, seed {seed})",
+                       "fr": "l'exemple fourni ({n} patients virtuels, scénario {preset}, graine {seed})"},
     "source_upload": {"en": "Upload files", "fr": "Téléverser des fichiers"},
     "upload_label": {"en": "Lesion table (.csv, .parquet) or SDTM tu.* + tr.* (+ dm.*)",
                      "fr": "Table de lésions (.csv, .parquet) ou SDTM tu.* + tr.* (+ dm.*)"},
@@ -71,15 +73,15 @@ TEXT: dict[str, dict[str, str]] = {
                   "fr": "Meilleure évolution depuis l'examen initial, une barre par patient"},
     "forecast": {"en": "What the model expects next", "fr": "Ce que le modèle prévoit ensuite"},
     "forecast_text": {
-        "en": "Next scan in {weeks} weeks: sum of diameters about {point} (80% interval "
+        "en": "At the next scan, around week {weeks} after the first scan: sum of diameters about {point} (80% interval "
               "{lo80} to {hi80}; 95% interval {lo95} to {hi95}). Probability that this scan "
               "meets the RECIST size rule for progression: {ppd}.",
-        "fr": "Prochain examen dans {weeks} semaines : somme des diamètres d'environ {point} "
+        "fr": "Au prochain examen, vers la semaine {weeks} après le premier examen : somme des diamètres d'environ {point} "
               "(intervalle à 80 % de {lo80} à {hi80} ; à 95 % de {lo95} à {hi95}). "
               "Probabilité que cet examen remplisse la règle de taille RECIST de la "
               "progression : {ppd}."},
-    "forecast_unavailable": {"en": "No forecast for this patient: {reason}",
-                             "fr": "Pas de prévision pour ce patient : {reason}"},
+    "forecast_unavailable": {"en": "No forecast for this patient: {message}",
+                             "fr": "Pas de prévision pour ce patient : {message}"},
     "download_report": {"en": "Download this patient's report ({fmt})",
                         "fr": "Télécharger le compte rendu de ce patient ({fmt})"},
     # scenario page

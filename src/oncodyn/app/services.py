@@ -146,9 +146,9 @@ def example_lesions(n_patients: int = 24, seed: int = 3) -> LesionData:
     res = simulate("nsclc_docetaxel", n_patients=n_patients, seed=seed, keep="all")
     les = res.lesions_frame()
     les = les.assign(subject_id=("VP-" + les["subject_id"].astype(str).str.zfill(3)))
-    return LesionData(les, source=f"example: {n_patients} virtual patients (nsclc_docetaxel, "
-                                  f"seed {seed})", rows_read=len(les), format="example",
-                      key=f"example-{n_patients}-{seed}")
+    return LesionData(les, source="nsclc_docetaxel", rows_read=len(les), format="example",
+                      key=f"example-{n_patients}-{seed}",
+                      extra={"n": n_patients, "seed": seed, "preset": "nsclc_docetaxel"})
 
 
 def recist_result(data: LesionData, options: Mapping[str, Any] | None = None) -> Any:
@@ -264,12 +264,12 @@ def case_facts(result: Any, subject: str) -> dict[str, Any]:
     return facts(result, subject)
 
 
-def case_report_html(result: Any, subject: str, lang: str) -> str:
+def case_report_html(result: Any, subject: str, lang: str, population: Any = None) -> str:
     """The same report as ``oncodyn report --format html`` for one subject of a RECIST result."""
     from ..report.case import case_html
     from ..report.case_io import forecast_for_case
 
-    fc, why = forecast_for_case(result, subject)
+    fc, why = forecast_for_case(result, subject, population)
     return case_html(case_facts(result, subject), lang, fc, why)
 
 

@@ -33,14 +33,30 @@ def user_errors(key: str = "upload_error") -> Iterator[None]:
         st.error(t("unexpected_error", lang(), kind=type(exc).__name__))
 
 
-def show_figure(draw: Callable[[], Any]) -> None:
-    """Draw a matplotlib figure with ``draw()`` (returns Axes or Figure), show it, close it."""
+def show_figure(draw: Callable[[], Any], key: str | None = None, dpi: int = 100) -> None:
+    """Draw a matplotlib figure with ``draw()`` (Axes or Figure), show it as a PNG, close it.
+
+    With ``key`` the PNG is kept in the session, so re-showing the same figure (a rerun, a
+    language switch back) costs nothing; the key must change whenever the figure would.
+    """
+    import io
+
     import matplotlib.pyplot as plt
 
-    obj = draw()
-    fig = obj.figure if hasattr(obj, "figure") and not hasattr(obj, "savefig") else obj
-    st.pyplot(fig, clear_figure=True)
-    plt.close(fig)
+    cache = st.session_state.setdefault("_figures", {})
+    png = cache.get(key) if key is not None else None
+    if png is None:
+        obj = draw()
+        fig = obj.figure if hasattr(obj, "figure") and not hasattr(obj, "savefig") else obj
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi)
+        plt.close(fig)
+        png = buf.getvalue()
+        if key is not None:
+            if len(cache) > 64:
+                cache.clear()
+            cache[key] = png
+    st.image(png, width="stretch")
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -60,12 +76,21 @@ def cached_recist(key: str, _data: Any) -> Any:
     return recist_result(_data)
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def cached_population(key: str, _result: Any) -> Any:
+    """The cohort's population model (fitted once per data set; raises when it cannot be)."""
+    from ..population.next_scan import cohort_population
+    from ..report.case_io import cohort_sums
+
+    return cohort_population(*cohort_sums(_result))
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def cached_forecast(key: str, subject: str, _result: Any) -> Any:
     """The next-scan forecast of ``subject`` (raises with the reason when none can be made)."""
     from ..report.case_io import forecast_for_case
 
-    fc, why = forecast_for_case(_result, subject)
+    fc, why = forecast_for_case(_result, subject, cached_population(key, _result))
     if fc is None:
         raise ValueError(why)
     return fc

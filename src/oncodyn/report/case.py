@@ -3,7 +3,7 @@
 What the scans show, the RECIST 1.1 result explained in words, what the model expects at the next
 scan with its uncertainty, and what chemotherapy can and cannot do (a brake, not an eraser), with
 a figure and the research-software disclaimer. Inputs are oncodyn results: a
-:class:`oncodyn.recist.RecistResult` and, optionally, a :class:`CaseForecast`.
+:class:`oncodyn.recist.RecistResult` and, optionally, a :class:`NextScanForecast`.
 
 Research and teaching software, not a clinical decision tool: the report says so at its top.
 """
@@ -13,41 +13,18 @@ from __future__ import annotations
 import base64
 import html
 import io
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..population.next_scan import NextScanForecast
 from .typography import check_lang, french_punctuation, percent, quantity
 
 DAYS_PER_WEEK = 7.0
 
 
-@dataclass(frozen=True)
-class CaseForecast:
-    """The model's expectation for one patient's next scan (sum of target diameters, mm).
-
-    ``p_pd``: probability that the next scan meets the RECIST 1.1 size rule for progression
-    (sum ≥ 1.2 × the smallest sum so far and ≥ 5 mm above it; Eisenhauer 2009, section 4.3.1).
-    Times are days since the patient's first scan. ``curve_*``: the predictive median and 80 %
-    band on a grid (for the figure). ``method``
-    names the model and how it was conditioned (e.g. population prior).
-    """
-
-    t_next: float
-    point: float
-    lo80: float
-    hi80: float
-    lo95: float
-    hi95: float
-    p_pd: float
-    method: str
-    curve_t: tuple[float, ...] = ()
-    curve_mid: tuple[float, ...] = ()
-    curve_lo: tuple[float, ...] = ()
-    curve_hi: tuple[float, ...] = ()
-
+MODEL_NAMES = {"stein_gd": "Stein–Fojo", "claret": "Claret"}
 
 RESPONSE_WORDS = {
     "CR": {"en": "complete response", "fr": "réponse complète"},
@@ -117,7 +94,13 @@ _T = {
               "entre {lo80} et {hi80}, et 19 fois sur 20 entre {lo95} et {hi95}. La probabilité "
               "que cet examen montre une progression selon la règle de taille RECIST est "
               "d'environ {ppd}."},
-    "next_method": {"en": "Model: {method}.", "fr": "Modèle : {method}."},
+    "next_method": {
+        "en": "How: a population model ({model}) of the {n} patients of these data with at least "
+              "two measured sums, conditioned on this patient's {k} sums; the intervals include "
+              "measurement error.",
+        "fr": "Méthode : un modèle de population ({model}) ajusté sur les {n} patients de ces "
+              "données ayant au moins deux sommes mesurées, conditionné par les {k} sommes de ce "
+              "patient ; les intervalles tiennent compte de l'erreur de mesure."},
     "next_none": {"en": "No forecast could be made for this patient: {reason}",
                   "fr": "Aucune prévision n'a pu être faite pour ce patient : {reason}"},
     "h_chemo": {"en": "What chemotherapy can and cannot do",
@@ -205,7 +188,7 @@ def case_facts(result: Any, subject: Any) -> dict[str, Any]:
     return facts
 
 
-def case_paragraphs(facts: dict[str, Any], lang: str, forecast: CaseForecast | None = None,
+def case_paragraphs(facts: dict[str, Any], lang: str, forecast: NextScanForecast | None = None,
                     forecast_error: str | None = None) -> list[tuple[str, list[str]]]:
     """The report as (heading, paragraphs) in ``lang``."""
     check_lang(lang)
@@ -234,14 +217,15 @@ def case_paragraphs(facts: dict[str, Any], lang: str, forecast: CaseForecast | N
                   point=_mm(forecast.point, lang), lo80=_mm(forecast.lo80, lang),
                   hi80=_mm(forecast.hi80, lang), lo95=_mm(forecast.lo95, lang),
                   hi95=_mm(forecast.hi95, lang), ppd=percent(100 * forecast.p_pd, lang, 0)),
-               _t("next_method", lang, method=forecast.method)]
+               _t("next_method", lang, model=MODEL_NAMES.get(forecast.model, forecast.model),
+                  n=forecast.n_cohort, k=forecast.n_scans)]
     else:
         nxt = [_t("next_none", lang, reason=forecast_error or "-")]
     return [(_t("h_scans", lang), scans), (_t("h_recist", lang), recist),
             (_t("h_next", lang), nxt), (_t("h_chemo", lang), [_t("chemo", lang)])]
 
 
-def case_figure(facts: dict[str, Any], lang: str, forecast: CaseForecast | None = None) -> Any:
+def case_figure(facts: dict[str, Any], lang: str, forecast: NextScanForecast | None = None) -> Any:
     """The patient's sum of target diameters over time, with the forecast band when given."""
     from matplotlib.figure import Figure
 
@@ -280,7 +264,7 @@ def _png(fig: Any) -> bytes:
     return buf.getvalue()
 
 
-def case_html(facts: dict[str, Any], lang: str, forecast: CaseForecast | None = None,
+def case_html(facts: dict[str, Any], lang: str, forecast: NextScanForecast | None = None,
               forecast_error: str | None = None) -> str:
     """A self-contained HTML page (figure embedded as PNG, no external resource)."""
     from .. import __version__
@@ -304,7 +288,7 @@ def case_html(facts: dict[str, Any], lang: str, forecast: CaseForecast | None = 
             f"<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
 
 
-def case_pdf(facts: dict[str, Any], lang: str, forecast: CaseForecast | None = None,
+def case_pdf(facts: dict[str, Any], lang: str, forecast: NextScanForecast | None = None,
              forecast_error: str | None = None) -> bytes:
     """The same report as a PDF (A4 pages drawn with matplotlib: no extra dependency)."""
     import textwrap

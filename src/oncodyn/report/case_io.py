@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, DataError
-from .case import CaseForecast, case_facts, case_html, case_pdf
+from ..population.next_scan import NextScanForecast
+from .case import case_facts, case_html, case_pdf
 
 
 def write_case_report(input_path: str | os.PathLike, subject: str, out: str | os.PathLike, *,
@@ -50,17 +51,39 @@ def write_case_report(input_path: str | os.PathLike, subject: str, out: str | os
     return out
 
 
-def forecast_for_case(result: Any, subject: str) -> tuple[CaseForecast | None, str | None]:
-    """The next-scan forecast of one subject, or ``(None, reason)`` when none can be made."""
-    from ..inference.case_forecast import next_scan_forecast
+def cohort_sums(result: Any) -> tuple[list[str], list[Any], list[Any]]:
+    """Per subject of a RECIST result: days (baseline at day 0) and sums of target diameters."""
+    import numpy as np
 
     tp = result.timepoints
-    tp = tp[(tp["subject_id"].astype(str) == str(subject)) & tp["sod_mm"].notna()]
-    days = tp["day"].to_numpy(float)
-    sod = tp["sod_mm"].to_numpy(float)
-    if len(days) < 2:
-        return None, "fewer than two scans with a sum of target diameters"
+    tp = tp[tp["performed"].astype(bool)] if "performed" in tp.columns else tp
+    ids, days, sums = [], [], []
+    for sid, g in tp.groupby(tp["subject_id"].astype(str), sort=False):
+        base = g["baseline_sod_mm"].dropna()
+        if base.empty:
+            continue
+        ids.append(sid)
+        days.append(np.r_[0.0, g["day"].to_numpy(float)])
+        sums.append(np.r_[float(base.iloc[0]), g["sod_mm"].to_numpy(float)])
+    return ids, days, sums
+
+
+def forecast_for_case(result: Any, subject: str, population: Any = None
+                      ) -> tuple[NextScanForecast | None, str | None]:
+    """The next-scan forecast of one subject, or ``(None, reason)`` when none can be made.
+
+    ``population``: a fitted :class:`oncodyn.population.PopulationFit` of the cohort's sums
+    (fitted here from ``result`` when None; see :mod:`oncodyn.population.next_scan`).
+    """
+    from ..population.next_scan import cohort_population, next_scan
+
+    ids, days, sums = cohort_sums(result)
+    if str(subject) not in ids:
+        return None, "no sum of target diameters for this patient"
+    k = ids.index(str(subject))
     try:
-        return next_scan_forecast(days - days[0], sod), None
+        if population is None:
+            population = cohort_population(ids, days, sums)
+        return next_scan(population, days[k], sums[k]), None
     except (DataError, ValueError) as exc:
         return None, str(exc)

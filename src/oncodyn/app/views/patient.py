@@ -10,11 +10,13 @@ from oncodyn.app.i18n import t
 from oncodyn.app.ui import (
     cached_example,
     cached_forecast,
+    cached_population,
     cached_recist,
     lang,
     show_figure,
     user_errors,
 )
+from oncodyn.errors import OncodynError
 
 L = lang()
 st.title(t("page_patient", L))
@@ -53,7 +55,9 @@ if data is not None:
         bar.progress(0.7, text=t("progress_plots", L))
         n_subj = int(result.best_response["subject_id"].nunique())
         with st.expander(t("cleaning", L), expanded=source == "upload"):
-            st.write(t("cleaning_summary", L, rows=data.rows_read, source=data.source,
+            src = (t("example_source", L, **data.extra) if data.format == "example"
+                   else data.source)
+            st.write(t("cleaning_summary", L, rows=data.rows_read, source=src,
                        subjects=n_subj, messages=len(result.messages)))
             for note in data.notes:
                 st.write("- " + note)
@@ -71,10 +75,11 @@ if data is not None:
         c1, c2 = st.columns(2)
         with c1:
             st.caption(t("spider", L))
-            show_figure(lambda: figures.spider_figure(result, L, highlight=subject))
+            show_figure(lambda: figures.spider_figure(result, L, highlight=subject),
+                        f"pt-{data.key}-{L}-spider-{subject}")
         with c2:
             st.caption(t("waterfall", L))
-            show_figure(lambda: figures.waterfall_figure(result, L))
+            show_figure(lambda: figures.waterfall_figure(result, L), f"pt-{data.key}-{L}-wf")
         st.subheader(t("forecast", L))
         with user_errors("forecast_unavailable"):
             fc = cached_forecast(data.key, subject, result)
@@ -82,7 +87,11 @@ if data is not None:
             facts = services.case_facts(result, subject)
             show_figure(lambda: figures.forecast_figure(fc, L, facts))
         with user_errors():
-            html = services.case_report_html(result, subject, L)
+            try:
+                pop = cached_population(data.key, result)
+            except (ValueError, OncodynError):
+                pop = None
+            html = services.case_report_html(result, subject, L, pop)
             st.download_button(t("download_report", L, fmt="HTML"), html,
                                file_name=f"oncodyn-report-{L}.html", mime="text/html",
                                key="download_html")

@@ -59,11 +59,13 @@ if st.button(t("run", L), key="sc_run", type="primary"):
     bar = st.progress(0.0, text=t("running", L, n=n))
     with user_errors("invalid_scenario"):
         st.session_state["sc_result"] = services.run_scenario(settings, n, seed)
+        st.session_state["sc_token"] = st.session_state.get("sc_token", 0) + 1
         bar.progress(0.6, text=t("progress_plots", L))
     bar.progress(1.0, text=t("progress_done", L))
 
 res = st.session_state.get("sc_result")
 if res is not None:
+    k = f"sc-{st.session_state.get('sc_token', 0)}-{L}"
     s = res.summary()
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(t("orr", L), percent(100 * s["orr"], L, 1))
@@ -75,14 +77,14 @@ if res is not None:
     c1, c2 = st.columns(2)
     with c1:
         st.caption(t("burden", L))
-        show_figure(lambda: figures.burden_figure(res, L))
+        show_figure(lambda: figures.burden_figure(res, L), f"{k}-burdenfigure")
         st.caption(t("km_pfs", L))
-        show_figure(lambda: figures.km_figure(res, L, "pfs"))
+        show_figure(lambda: figures.km_figure(res, L, "pfs"), f"{k}-kmfigurepfs")
     with c2:
         st.caption(t("waterfall", L))
-        show_figure(lambda: figures.sim_waterfall_figure(res, L))
+        show_figure(lambda: figures.sim_waterfall_figure(res, L), f"{k}-simwaterfallfigure")
         if figures.has_os(res):
             st.caption(t("km_os", L))
-            show_figure(lambda: figures.km_figure(res, L, "os"))
+            show_figure(lambda: figures.km_figure(res, L, "os"), f"{k}-kmfigureos")
     st.caption(t("symptoms", L))
-    show_figure(lambda: figures.symptoms_figure(res, L))
+    show_figure(lambda: figures.symptoms_figure(res, L), f"{k}-symptomsfigure")

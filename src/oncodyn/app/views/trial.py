@@ -34,6 +34,7 @@ if st.button(t("run", L), key="tr_run", type="primary"):
     bar = st.progress(0.0, text=t("running", L, n=2 * n))
     with user_errors("invalid_scenario"):
         st.session_state["tr_result"] = services.run_two_arm_trial(arms, n, seed)
+        st.session_state["tr_token"] = st.session_state.get("tr_token", 0) + 1
     bar.progress(1.0, text=t("progress_done", L))
 res = st.session_state.get("tr_result")
 if res is not None:
@@ -52,4 +53,5 @@ if res is not None:
     for what in ("pfs", "os"):
         if what in main:
             st.caption(t(f"km_{what}", L))
-            show_figure(lambda what=what: figures.km_by_arm_figure(res, L, what))
+            show_figure(lambda what=what: figures.km_by_arm_figure(res, L, what),
+                        f"tr-{st.session_state.get('tr_token', 0)}-{L}-{what}")
