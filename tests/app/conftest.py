@@ -88,3 +88,25 @@ def screenshots(tmp_path_factory) -> Path:
     path = Path(where) if where else tmp_path_factory.mktemp("screenshots")
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture()
+def sdtm_pair():
+    """An SDTM TU + TR pair: one subject, two targets, 30 + 20 mm then 15 + 10 mm (-50 %)."""
+    import pandas as pd
+
+    tu = pd.DataFrame({"STUDYID": "S", "DOMAIN": "TU", "USUBJID": ["01", "01"],
+                       "TULNKID": ["T01", "T02"], "TUTESTCD": "TUMIDENT",
+                       "TUORRES": "TARGET", "TUSTRESC": "TARGET", "TULOC": ["LIVER", "LUNG"],
+                       "TUMETHOD": "CT SCAN", "TUEVAL": "INVESTIGATOR", "VISITNUM": 1,
+                       "VISIT": "SCREENING", "TUDTC": "2024-01-01"})
+    rows = []
+    for v, date, (a, b) in ((1, "2024-01-01", (30, 20)), (2, "2024-02-12", (15, 10))):
+        for lid, x in (("T01", a), ("T02", b)):
+            rows.append({"STUDYID": "S", "DOMAIN": "TR", "USUBJID": "01", "TRLNKID": lid,
+                         "TRGRPID": "TARGET", "TRTESTCD": "LDIAM", "TRORRES": str(x),
+                         "TRSTRESC": str(x), "TRSTRESN": float(x), "TRSTRESU": "mm",
+                         "TREVAL": "INVESTIGATOR", "VISITNUM": v, "VISIT": f"V{v}",
+                         "TRDTC": date})
+    tr = pd.DataFrame(rows)
+    return tu, tr

@@ -66,10 +66,10 @@ def test_trial_page_compares_two_arms_with_hazard_ratios(app):
     app.button(key="tr_run").click().run()
     assert not app.exception and not app.error
     labels = [m.label for m in app.metric]
-    assert any(lab.startswith("Hazard ratio progression-free survival") for lab in labels)
+    assert any(lab.startswith("Hazard ratio, progression-free survival") for lab in labels)
     app.session_state["lang"] = "fr"
     app.run()
-    assert any(m.label.startswith("Rapport de risques") for m in app.metric)
+    assert any(m.label.startswith("Rapport des risques instantanés") for m in app.metric)
 
 
 def test_patient_page_evaluates_the_bundled_example(app):

@@ -85,3 +85,81 @@ def test_scenario_settings_round_trip_and_bad_values_name_the_setting():
     res = services.run_scenario({**s, "dose_mg_m2": 60.0}, 30, 4)
     assert res.n == 30 and res.scenario.chemo.dose_mg_m2 == 60.0
     assert np.isfinite(res.summary()["orr"])
+
+
+def test_an_sdtm_tu_tr_pair_upload_is_read_as_sdtm(sdtm_pair):
+    tu, tr = sdtm_pair
+    up = [services.Upload("tu.csv", tu.to_csv(index=False).encode()),
+          services.Upload("TR.csv", tr.to_csv(index=False).encode())]
+    data = services.load_uploads(up)
+    assert data.format == "sdtm"
+    res = services.recist_result(data)
+    # 50 -> 25 mm is -50 %: partial response (unconfirmed BOR without a later scan)
+    assert res.timepoints["overall"].tolist() == ["PR"]
+    assert res.timepoints["sod_mm"].tolist() == [25.0]
+
+
+def test_uploads_leave_no_file_behind_whether_they_are_read_or_refused(tmp_path, monkeypatch,
+                                                                       example):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    good = example.lesions.to_csv(index=False).encode()
+    services.load_uploads([services.Upload("ok.csv", good)])
+    with pytest.raises(DataError):
+        services.load_uploads([services.Upload("bad.csv", b"subject_id\nA\n")])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_garbage_bytes_named_parquet_or_csv_are_a_data_error_naming_the_file():
+    for name, payload in (("x.parquet", b"\x00\x01not parquet"),
+                          ("y.csv", b"\xff\xfe\x00garbage\x00\x00")):
+        with pytest.raises(DataError, match=name.split(".")[0]):
+            services.load_uploads([services.Upload(name, payload)])
+
+
+def test_browser_sent_names_are_shown_sanitised_and_never_used_as_paths(tmp_path, monkeypatch,
+                                                                      example):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "t"))
+    (tmp_path / "t").mkdir()
+    csv = example.lesions.to_csv(index=False).encode()
+    data = services.load_uploads([services.Upload("..\\..\\<script>x</script>.csv", csv)])
+    assert "<" not in data.source and "/" not in data.source and "\\" not in data.source
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t"]  # nothing written outside
+
+
+def test_reading_and_evaluating_an_upload_logs_no_patient_data(caplog, capfd, example):
+    import logging
+
+    les = example.lesions.assign(subject_id="PATIENT-SECRET-" + example.lesions["subject_id"])
+    with caplog.at_level(logging.DEBUG):
+        data = services.load_uploads([services.Upload("l.csv", les.to_csv(index=False).encode())])
+        services.recist_result(data)
+    out, err = capfd.readouterr()
+    assert "PATIENT-SECRET" not in caplog.text + out + err
+
+
+def test_the_report_download_is_the_case_report_in_the_chosen_language(example):
+    res = services.recist_result(example)
+    sid = res.best_response["subject_id"].iloc[0]
+    html = services.case_report_maker(res, sid, "fr", None, "html")()
+    page = html.decode("utf-8")
+    assert f"Compte rendu\u00a0: patient {sid}" in page and "lang='fr'" in page
+    assert "Logiciel de recherche" in page
+    pdf = services.case_report_bytes(res, sid, "en", None, "pdf")
+    assert pdf[:5] == b"%PDF-"
+    with pytest.raises(ConfigError):
+        services.case_report_bytes(res, sid, "en", None, "docx")
+
+
+def test_radiation_schedules_are_written_in_the_pages_language():
+    courses = [{"kind": "fractions", "n": 25, "d": 1.8}, {"kind": "ldr", "rate": 0.55, "hours": 60}]
+    en = services.radiation_summary(courses, 10.0, "en")
+    fr = services.radiation_summary(courses, 10.0, "fr")
+    assert [c["schedule"] for c in en["courses"]] == ["25 × 1.8\u00a0Gy",
+                                                      "0.55\u00a0Gy/h × 60\u00a0h"]
+    assert [c["schedule"] for c in fr["courses"]] == ["25 × 1,8\u00a0Gy",
+                                                      "0,55\u00a0Gy/h × 60\u00a0h"]
+    assert fr["bed_gy"] == en["bed_gy"]

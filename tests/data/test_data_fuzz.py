@@ -2,6 +2,9 @@
 
 Never another exception type, never a row missing from the accounting
 (``rows_read == rows_loaded + rows_dropped`` and the source rows are covered exactly once).
+
+The examples run are fixed (derandomised hypothesis profile, ``tests/conftest.py``); every
+example a random exploration ever found is kept below as an explicit ``@example``.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from oncodyn.data import (
@@ -25,8 +29,8 @@ from oncodyn.data import (
 )
 from oncodyn.errors import DataError
 
-SETTINGS = settings(max_examples=50, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+# number of examples and seeding come from the profile loaded in tests/conftest.py
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NO_NEWLINE = st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\x00")
 
 numbers = st.one_of(
@@ -167,6 +171,8 @@ def test_random_parquet(rows, policy):
 @given(st.lists(st.tuples(id_cell, st.one_of(st.floats(), st.text(max_size=3), st.booleans(), st.none()),
                           st.one_of(st.floats(), st.integers(-5, 5), st.text(max_size=3), st.none())),
                 max_size=10))
+@example(rows=[("a", 0.0, 501.0)])  # found by exploration: valid table, dropped on read-back
+@example(rows=[("a", 0.0, 500.0)])  # the limit itself is valid and reads back
 def test_validate_random_frames(rows):
     df = pd.DataFrame(rows, columns=["subject", "time", "size"]).assign(series="L")
     try:
@@ -178,3 +184,29 @@ def test_validate_random_frames(rows):
     with tempfile.TemporaryDirectory() as d:  # a valid table always round-trips
         back = read_tumour_sizes(write_tumour_sizes(out, Path(d) / "o.csv"))
         assert back.report.rows_loaded == len(out) - int(out["size"].isna().sum())
+
+
+@pytest.mark.parametrize("limit", [500.0, 800.0])
+def test_size_limit_is_shared_by_validation_and_reading(tmp_path, limit):
+    from oncodyn.data import CleaningPolicy
+
+    ok = pd.DataFrame({"subject": ["a", "a"], "series": "L", "time": [0.0, 7.0],
+                       "size": [limit, 12.5]})
+    path = write_tumour_sizes(ok, tmp_path / "ok.csv", max_size_mm=limit)
+    back = read_tumour_sizes(path, policy=CleaningPolicy(max_size_mm=limit))
+    assert back.report.rows_loaded == 2 and back.table["size"].max() == limit
+    over = ok.assign(size=[np.nextafter(limit, np.inf), 12.5])
+    with pytest.raises(DataError, match="exceeds max_size_mm") as err:
+        validate_tumour_sizes(over, file="t.csv", max_size_mm=limit)
+    assert err.value.column == "size" and err.value.row == 0
+
+
+def test_property_tests_decide_nothing_by_chance():
+    """The default and CI profile (tests/conftest.py) is derandomised and keeps no database."""
+    import os
+
+    explore = os.environ.get("ONCODYN_HYPOTHESIS_PROFILE") == "explore"
+    if os.environ.get("CI", "").lower() == "true" or not explore:
+        assert settings.default.derandomize and settings.default.database is None
+    else:
+        assert not settings.default.derandomize and settings.default.max_examples >= 1000

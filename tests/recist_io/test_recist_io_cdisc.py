@@ -131,8 +131,8 @@ def test_errors_name_file_row_column(sdtm):
     assert (info.value.file, info.value.row, info.value.column) == ("tr.csv", 6, "TRLNKID")
     bad = tr.copy()
     bad.loc[2, "TRDTC"] = "2024-02"
-    with pytest.raises(DataError, match="partial") as info:
-        from_sdtm(tu, bad, files=files)
+    with pytest.raises(DataError, match="partial") as info:  # imputed by default
+        from_sdtm(tu, bad, files=files, partial_dates="error")
     assert (info.value.row, info.value.column) == (3, "TRDTC")
     bad = tr.copy()
     bad.loc[0, "TRSTRESU"] = "in"

@@ -15,7 +15,7 @@ from oncodyn.errors import ConfigError, DataError
 EXPECTED = {"timepoints.csv", "timepoints.parquet", "best_response.csv",
             "best_response.parquet", "pfs.csv", "pfs.parquet", "rs.csv", "adrs.csv",
             "adtte.csv", "baseline.csv", "messages.csv", "spider.png", "waterfall.png",
-            "swimmer.png", "run.json"}
+            "swimmer.png", "run.json", ".oncodyn-output.json"}  # + the marker of oncodyn outputs
 
 
 def _cli(*args):

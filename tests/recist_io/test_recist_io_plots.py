@@ -122,3 +122,28 @@ def test_irecist_codes_use_recist_colours(result_frames):
     bars = list(waterfall(best).containers[0])
     colors = [matplotlib.colors.to_hex(b.get_facecolor()) for b in bars]
     assert colors == [BOR_COLORS[c].lower() for c in ("PD", "PR", "CR")]
+
+
+def test_cohort_plots_draw_a_stated_random_sample(result_frames):
+    """Past MAX_* lanes a cohort figure draws a seeded random sample and says so in its title."""
+    import numpy as np
+
+    from oncodyn.plot.recist import spider, swimmer, waterfall
+
+    tps, br, pfs = result_frames
+    n = br["subject_id"].nunique()
+    assert n >= 3
+    ax = swimmer(tps, br, pfs, max_subjects=2, rng=np.random.default_rng(1))
+    bars = [p for p in ax.patches if str(p.get_gid()).startswith("subject:")]
+    assert len(bars) == 2
+    assert f"random sample of 2 of {n} subjects" in ax.get_title()
+    again = swimmer(tps, br, pfs, max_subjects=2, rng=np.random.default_rng(1))
+    assert [p.get_gid() for p in again.patches] == [p.get_gid() for p in ax.patches]
+    ax = spider(tps, best_response=br, max_subjects=1)
+    assert len([ln for ln in ax.lines if str(ln.get_gid()).startswith("subject:")]) <= 1
+    assert "random sample of 1 of" in ax.get_title()
+    ax = waterfall(br, max_subjects=2)
+    assert len(ax.patches) <= 2 and "random sample of 2 of" in ax.get_title()
+    full = swimmer(tps, br, pfs, max_subjects=None)
+    assert "random sample" not in full.get_title()
+    assert len([p for p in full.patches if str(p.get_gid()).startswith("subject:")]) == n

@@ -45,16 +45,17 @@ def test_tumour_component_closed_form_and_monotone():
 
 def test_neutropenia_raises_score_by_grade_within_window():
     tr = traj([40.0] * 5)  # flat burden, no chemo flag: only the toxicity changes
-    tox = pd.DataFrame({"subject_id": [0], "day": [0.0], "event": ["toxicity"], "value": [4.0]})
+    # nadir 7.2 days after a dose on day 0 (toxicity is recorded on its nadir day)
+    tox = pd.DataFrame({"subject_id": [0], "day": [7.2], "event": ["toxicity"], "value": [4.0]})
     s0 = symptom_score(tr, sites=sites()).set_index("day").score
     s1 = symptom_score(tr, tox, sites()).set_index("day").score
     diff = (s1 - s0).to_numpy()
-    # 5 points per grade for 0 < t - dose <= 14 days: days 7 and 14 (+20), not 0, 21, 28
+    # 5 points per grade for -6 < t - nadir <= 8 days: days 7 and 14 (+20), not 0, 21, 28
     np.testing.assert_allclose(diff, [0.0, 20.0, 20.0, 0.0, 0.0], atol=1e-12)
     # non-toxicity events are ignored; a grade frame gives the same result
     ev = pd.concat([tox, pd.DataFrame({"subject_id": [0], "day": [7.0], "event": ["progression"], "value": [0.0]})])
     np.testing.assert_allclose(symptom_score(tr, ev, sites()).score, s1.to_numpy())
-    g = pd.DataFrame({"subject_id": [0], "day": [0.0], "grade": [4]})
+    g = pd.DataFrame({"subject_id": [0], "day": [7.2], "grade": [4]})
     np.testing.assert_allclose(symptom_score(tr, g, sites()).score, s1.to_numpy())
 
 

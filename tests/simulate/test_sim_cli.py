@@ -16,7 +16,7 @@ from oncodyn.errors import DataError
 from oncodyn.scenarios import list_scenarios
 
 TABLES = ("patients", "trajectories", "lesions", "recist_timepoints", "events", "symptoms")
-FIGURES = ("burden", "spider", "waterfall", "swimmer", "symptoms")
+FIGURES = ("burden", "spider", "waterfall", "swimmer", "symptoms", "km_pfs", "km_os")
 
 
 def _cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -38,7 +38,8 @@ def test_simulate_preset_writes_every_file(preset: str, tmp_path: Path) -> None:
     out = tmp_path / preset
     p = _cli("simulate", preset, "--patients", "30", "--seed", "3", "--out", str(out))
     assert p.returncode == 0, p.stderr
-    names = {f"{t}.parquet" for t in TABLES} | {f"{f}.png" for f in FIGURES} | {"summary.json"}
+    names = ({f"{t}.parquet" for t in TABLES} | {f"{f}.png" for f in FIGURES}
+             | {"summary.json", "recist_options.toml"})
     assert {x.name for x in out.iterdir()} == names | {MARKER}
     for f in FIGURES:
         assert (out / f"{f}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -23,25 +23,14 @@ from oncodyn.recist import evaluate
 from oncodyn.scenarios import list_scenarios, load_scenario
 from oncodyn.simulate import simulate
 from oncodyn.simulate._treatment import radiation_steps
-from oncodyn.simulate.recist_arrays import CODES, PD
+from oncodyn.simulate.recist_arrays import CODES, PD, simulator_recist_options
 
 
-def _engine_options(sc) -> dict:
-    """RECIST engine options reproducing the simulator's documented conventions.
-
-    * confirmation_required: the simulator reports the best *confirmed* response
-      (``recist_arrays.best_response``), with the scenario's ``confirm_days`` and ``min_sd_days``;
-    * accept_sd_between + unlimited NE between: the simulator confirms a CR/PR by any later
-      response of at least that level before progression, whatever lies in between (engine
-      defaults: an SD breaks the confirmation, at most 1 NE);
-    * pfs_day_offset 0: the simulator's PFS time is the assessment day itself (engine default
-      counts the reference date as day 1).
-    Everything else is the engine default (e.g. reappearance after CR is PD in both).
-    """
-    im = sc.imaging
-    return {"confirmation_required": True, "confirm_min_days": im.confirm_days,
-            "min_sd_days": im.min_sd_days, "accept_sd_between": True,
-            "max_ne_between_confirmation": 10**6, "pfs_day_offset": 0}
+def _engine_options(sc):
+    """The RECIST options the simulator's best response uses (written to recist_options.toml):
+    confirmation required with the scenario's ``confirm_days`` and ``min_sd_days``, PFS days
+    counted from day 0 (``pfs_day_offset`` 0), every other option the engine default."""
+    return simulator_recist_options(sc)
 
 
 @pytest.mark.parametrize("name", list_scenarios())
@@ -55,8 +44,7 @@ def test_recist_engine_agrees_with_simulator(name):
     pf = res.pfs.set_index(res.pfs["subject_id"].astype(int))
     ids = np.arange(r.n)
     assert set(br.index) == set(ids)  # every simulated patient reaches the engine
-    # the engine names the response of patients without targets NON-CR/NON-PD; the simulator codes it SD
-    eng_bor = br["bor"].reindex(ids).replace({"NON-CR/NON-PD": "SD"}).to_numpy()
+    eng_bor = br["bor"].reindex(ids).to_numpy()
     sim_bor = np.asarray(CODES)[r.bor]
     bad = ids[eng_bor != sim_bor]
     assert bad.size == 0, (f"{bad.size}/{r.n} BOR disagree, e.g. patients {bad[:10].tolist()}: "
@@ -85,7 +73,7 @@ def test_recist_agreement_with_row_by_row_engine():
     assert set(res.engine) == {"reference"}
     br = res.best_response
     eng = br.set_index(br["subject_id"].astype(int))["bor"].reindex(np.arange(r.n))
-    eng = eng.replace({"NON-CR/NON-PD": "SD"}).to_numpy()
+    eng = eng.to_numpy()
     assert np.array_equal(eng, np.asarray(CODES)[r.bor])
 
 

@@ -179,6 +179,7 @@ def test_new_options_same_seed_and_two_workers_identical():
     d = load_scenario("bladder_chemoradiation_brachy").model_dump()
     d["radiation"][-1] = {**LDR, "start_day": 35, "chemo_enhancement": 0.2}
     d["chemo"]["pk"] = "docetaxel_3cpt"
+    d["chemo"]["drug"] = "docetaxel"  # the 3-compartment PK model is docetaxel's
     d["response"] = {**d["response"], "kill_law": "simeoni", "simeoni_k1_per_day": 0.05}
     del d["dying"]
     sc = scenario_from_dict(d)

@@ -192,11 +192,17 @@ def _grade(slope, dose):
         tx.days_below(m, 0.145, 0.5 / 5.22, 4.0 / 84.2)[0])
 
 
+def _nadir_day(slope, dose):
+    """Day of the ANC nadir after a dose on day 0: toxicity events are recorded then."""
+    m = np.array([4.0 / 84.2 * slope * dose / 21.7])
+    return float(tx.nadir_days(m, 0.145, 4.0 / 84.2)[0])
+
+
 def test_grade3_reduces_next_dose_and_continues():
     assert _grade(15.0, 75.0)[0] == 3 and _grade(15.0, 60.0)[0] == 2  # precondition
     r = simulate(_tox(15.0), n_patients=1, seed=0, keep="all")
     ev = r.events_frame()
-    assert list(ev[ev.event == "dose_reduced"].day) == [0.0]
+    assert list(ev[ev.event == "dose_reduced"].day) == [_nadir_day(15.0, 75.0)]
     assert "discontinued_toxicity" not in set(ev.event)
     assert r.cum_dose[0] == pytest.approx(75.0 + 60.0 * 6)  # doses at 0, 21, ..., 126
 
@@ -209,16 +215,16 @@ def test_grade4_at_reduced_dose_discontinues_only_if_long_enough():
     for slope, min_days, stops in ((60.0, 7.0, True), (30.0, 7.0, False), (30.0, 0.0, True)):
         r = simulate(_tox(slope, discontinue_min_days=min_days), n_patients=1, seed=0, keep="all")
         ev = r.events_frame()
-        assert list(ev[ev.event == "dose_reduced"].day) == [0.0]
+        assert list(ev[ev.event == "dose_reduced"].day) == [_nadir_day(slope, 75.0)]
         stop = list(ev[ev.event == "discontinued_toxicity"].day)
-        assert stop == ([21.0] if stops else []), (slope, min_days)
+        assert stop == ([21.0 + _nadir_day(slope, 60.0)] if stops else []), (slope, min_days)
         assert r.cum_dose[0] == pytest.approx(135.0 if stops else 75.0 + 60.0 * 6)
 
 
 def test_reduce_delay_rule_delays_by_delay_days():
     r = simulate(_tox(15.0, rule="reduce_delay", delay_days=7), n_patients=1, seed=0, keep="all")
     ev = r.events_frame()
-    assert list(ev[ev.event == "dose_delayed"].day) == [0.0]
+    assert list(ev[ev.event == "dose_delayed"].day) == [_nadir_day(15.0, 75.0)]
     # at 60 mg/m2 grade 2: no more delays; doses at 0, 28, 49, ..., 112
     assert r.cum_dose[0] == pytest.approx(75.0 + 60.0 * 5)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..plot.treatment import SYMPTOM_COMPONENTS
 from ..population.next_scan import NextScanForecast
 from ..report.case import RESPONSE_WORDS
 from ..report.typography import percent, quantity
@@ -45,16 +46,59 @@ def _resp(code: Any, lang: str) -> str:
     return RESPONSE_WORDS.get(str(code), {"en": str(code), "fr": str(code)})[lang]
 
 
+#: Legend entries written by :mod:`oncodyn.plot` in English, and their French.
+_LEGEND_FR = {
+    "\u221230 % (PR) / +20 % (PD)": "\u221230\u00a0% (réponse partielle) / +20\u00a0% (progression)",
+    "mean score": "score moyen",
+    "baseline ± MID (10 points)": "score initial ± différence minimale importante (10 points)",
+    **{v: k for k, v in {
+        "niveau de base (hors cancer)": SYMPTOM_COMPONENTS["baseline"],
+        "tumeur": SYMPTOM_COMPONENTS["tumour"],
+        "neutropénie": SYMPTOM_COMPONENTS["neutropenia"],
+        "effets indésirables de la chimiothérapie": SYMPTOM_COMPONENTS["chemotherapy"],
+        "radiothérapie (effets aigus)": SYMPTOM_COMPONENTS["radiotherapy"]}.items()},
+}
+
+
+def translate_legend(ax: Any, lang: str, extra: dict[str, str] | None = None) -> None:
+    """Rewrite the legend entries of ``ax`` in ``lang`` (response codes in words, the plotting
+    library's English labels in French). Entries without a translation are left as they are."""
+    leg = ax.get_legend()
+    if leg is None or lang == "en":
+        return
+    words = {**_LEGEND_FR, **(extra or {})}
+    for text in leg.get_texts():
+        old = text.get_text()
+        code, _, rest = old.partition(" ")
+        if old in words:
+            text.set_text(words[old])
+        elif code in RESPONSE_WORDS:
+            text.set_text(_resp(code, lang) + (" " + rest if rest else ""))
+        else:
+            for en, fr in words.items():
+                if old.startswith(en):
+                    text.set_text(fr + old[len(en):])
+                    break
+
+
+def decimal_ticks(ax: Any, lang: str) -> None:
+    """Tick labels with the decimal comma in French (``0,2``, ``1,5``)."""
+    if lang != "fr":
+        return
+    from matplotlib.ticker import FuncFormatter
+
+    fmt = FuncFormatter(lambda v, _: f"{v:g}".replace(".", ",").replace("-", "\u2212"))
+    ax.yaxis.set_major_formatter(fmt)
+    if ax.get_xscale() == "linear":
+        ax.xaxis.set_major_formatter(fmt)
+
+
 def _relegend(ax: Any, lang: str) -> None:
     leg = ax.get_legend()
     if leg is None:
         return
     leg.set_title(label("legend", lang))
-    if lang == "fr":
-        for text in leg.get_texts():
-            code = text.get_text().split(" ")[0]
-            if code in RESPONSE_WORDS:
-                text.set_text(_resp(code, lang))
+    translate_legend(ax, lang)
 
 
 def spider_figure(result: Any, lang: str, *, highlight: str | None = None) -> Any:
@@ -133,13 +177,14 @@ _SIM = {
     "weeks": {"en": "Weeks since the start of treatment", "fr": "Semaines depuis le début du traitement"},
     "burden_y": {"en": "Sum of diameters relative to baseline",
                  "fr": "Somme des diamètres rapportée à l'examen initial"},
-    "median_iqr": {"en": "median and interquartile range", "fr": "médiane et écart interquartile"},
+    "median_iqr": {"en": "virtual patients", "fr": "patients virtuels"},
+    "median": {"en": "median and interquartile range", "fr": "médiane et écart interquartile"},
     "on_treatment": {"en": "on treatment", "fr": "sous traitement"},
     "months": {"en": "Months", "fr": "Mois"},
     "surv_pfs": {"en": "Probability of being alive without progression",
                  "fr": "Probabilité d'être en vie sans progression"},
     "surv_os": {"en": "Probability of being alive", "fr": "Probabilité d'être en vie"},
-    "symptom_y": {"en": "Symptom index (mean)", "fr": "Indice de symptômes (moyenne)"},
+    "symptom_y": {"en": "Mean symptom score (0-100)", "fr": "Score moyen de symptômes (0 à 100)"},
     "all_patients": {"en": "all patients", "fr": "tous les patients"},
 }
 
@@ -157,7 +202,11 @@ def burden_figure(res: Any, lang: str) -> Any:
         rel = res.burden / np.where(base > 0, base, np.nan)
     on = np.isin(res.state, (1, 2))
     ax = cohort_bands(res.grid, {sim_label("median_iqr", lang): rel}, on_treatment=on,
-                      treatment_label=sim_label("on_treatment", lang))
+                      treatment_label=sim_label("on_treatment", lang),
+                      stat_label=sim_label("median", lang),
+                      label_format="{label}" + ("\u00a0: " if lang == "fr" else ": ")
+                      + "{stat} (n = {n})",
+                      decimal="," if lang == "fr" else ".")
     ax.set_xlabel(sim_label("weeks", lang))
     ax.set_ylabel(sim_label("burden_y", lang))
     ax.legend(fontsize="small", frameon=False)
@@ -175,6 +224,8 @@ def sim_waterfall_figure(res: Any, lang: str) -> Any:
     ax.set_xlabel(label("waterfall_x", lang))
     ax.set_ylabel(label("waterfall_y", lang))
     ax.set_title("")
+    if len(p) > 40:  # no subject ids under the bars: drop the empty ticks (costly to draw)
+        ax.set_xticks([])
     _relegend(ax, lang)
     return ax
 
@@ -187,10 +238,8 @@ def _relabel_km(ax: Any, lang: str, endpoint: str) -> None:
             text.set_text(t("at_risk", lang))
         elif text.get_text() == "all patients":
             text.set_text(sim_label("all_patients", lang))
-    leg = ax.get_legend()
-    if leg is not None:
-        for text in leg.get_texts():
-            text.set_text(text.get_text().replace("all patients", sim_label("all_patients", lang)))
+    translate_legend(ax, lang, {"all patients": sim_label("all_patients", lang)})
+    decimal_ticks(ax, lang)
 
 
 def has_os(res: Any) -> bool:
@@ -213,7 +262,9 @@ def km_by_arm_figure(trial: Any, lang: str, endpoint: str) -> Any:
     from ..plot.trials import km_by_arm
 
     _, ax = plt.subplots(figsize=(7.0, 5.0))
-    ax = km_by_arm(trial.patients, endpoint=endpoint, ax=ax)
+    arms = [str(a) for a in trial.patients["arm"].unique()]
+    ax = km_by_arm(trial.patients, endpoint=endpoint, ax=ax,
+                   labels={a: t("arm", lang, k=a) for a in arms})
     _relabel_km(ax, lang, endpoint)
     return ax
 
@@ -226,4 +277,5 @@ def symptoms_figure(res: Any, lang: str) -> Any:
     ax = cohort_symptoms(cohort_symptom_score(res))
     ax.set_xlabel(sim_label("weeks", lang))
     ax.set_ylabel(sim_label("symptom_y", lang))
+    translate_legend(ax, lang)
     return ax

@@ -33,7 +33,7 @@ TEXT: dict[str, dict[str, str]] = {
     "patient_intro": {
         "en": "Load lesion measurements (a lesion table in CSV or Parquet, or an SDTM TU + TR "
               "pair), or pick the bundled example, to see the RECIST 1.1 evaluation of each scan.",
-        "fr": "Chargez des mesures de lésions (une table de lésions en CSV ou Parquet, ou une "
+        "fr": "Chargez des mesures de lésions (un tableau des lésions en CSV ou Parquet, ou une "
               "paire SDTM TU + TR), ou prenez l'exemple fourni, pour voir l'évaluation RECIST 1.1 "
               "de chaque examen."},
     "source": {"en": "Data", "fr": "Données"},
@@ -41,11 +41,13 @@ TEXT: dict[str, dict[str, str]] = {
                        "fr": "Exemple fourni (patients virtuels)"},
     "example_source": {"en": "the bundled example ({n} virtual patients, preset {preset}, seed {seed})",
                        "fr": "l'exemple fourni ({n} patients virtuels, scénario {preset}, graine {seed})"},
-    "source_upload": {"en": "Upload files", "fr": "Téléverser des fichiers"},
+    "source_upload": {"en": "Upload files", "fr": "Importer des fichiers"},
     "upload_label": {"en": "Lesion table (.csv, .parquet) or SDTM tu.* + tr.* (+ dm.*)",
-                     "fr": "Table de lésions (.csv, .parquet) ou SDTM tu.* + tr.* (+ dm.*)"},
-    "upload_limit": {"en": "At most {mb} MB per upload.",
-                     "fr": "Au plus {mb} Mo par envoi."},
+                     "fr": "Tableau des lésions (.csv, .parquet) ou SDTM tu.* + tr.* (+ dm.*)"},
+    "upload_limit": {"en": "At most {mb} MB per upload. Files are read in memory (or a private "
+                           "temporary folder) and not kept.",
+                     "fr": "Au plus {mb} Mo par envoi. Les fichiers sont lus en mémoire (ou "
+                           "dans un dossier temporaire privé) et ne sont pas conservés."},
     "upload_error": {"en": "This file could not be used: {message}",
                      "fr": "Ce fichier n'a pas pu être utilisé : {message}"},
     "unexpected_error": {
@@ -60,9 +62,9 @@ TEXT: dict[str, dict[str, str]] = {
     "cleaning": {"en": "Data check", "fr": "Vérification des données"},
     "cleaning_summary": {
         "en": "{rows} lesion rows read from {source}; {subjects} patients; {messages} "
-              "baseline message(s).",
+              "message(s) from the RECIST engine (below).",
         "fr": "{rows} lignes de lésions lues dans {source} ; {subjects} patients ; "
-              "{messages} message(s) sur l'examen initial."},
+              "{messages} message(s) du moteur RECIST (ci-dessous, en anglais)."},
     "timepoints": {"en": "Response at each scan (with the reason)",
                    "fr": "Réponse à chaque examen (avec sa justification)"},
     "best_response": {"en": "Best overall response", "fr": "Meilleure réponse globale"},
@@ -78,8 +80,8 @@ TEXT: dict[str, dict[str, str]] = {
               "meets the RECIST size rule for progression: {ppd}.",
         "fr": "Au prochain examen, vers la semaine {weeks} après le premier examen : somme des diamètres d'environ {point} "
               "(intervalle à 80 % de {lo80} à {hi80} ; à 95 % de {lo95} à {hi95}). "
-              "Probabilité que cet examen remplisse la règle de taille RECIST de la "
-              "progression : {ppd}."},
+              "Probabilité que cet examen atteigne le seuil de taille de la progression "
+              "selon RECIST : {ppd}."},
     "forecast_unavailable": {"en": "No forecast for this patient: {message}",
                              "fr": "Pas de prévision pour ce patient : {message}"},
     "download_report": {"en": "Download this patient's report ({fmt})",
@@ -100,12 +102,14 @@ TEXT: dict[str, dict[str, str]] = {
     "policy": {"en": "Strategy", "fr": "Stratégie"},
     "radiotherapy": {"en": "Radiotherapy and brachytherapy", "fr": "Radiothérapie et curiethérapie"},
     "rt_keep": {"en": "Keep the preset's radiotherapy courses",
-                "fr": "Garder les séances de radiothérapie du scénario"},
+                "fr": "Garder les traitements de radiothérapie du scénario"},
     "rt_dose": {"en": "Dose per fraction of course {name} (Gy)",
-                "fr": "Dose par fraction de la séance {name} (Gy)"},
-    "rt_fractions": {"en": "Fractions of course {name}", "fr": "Fractions de la séance {name}"},
+                "fr": "Dose par fraction du traitement {name} (Gy)"},
+    "rt_fractions": {"en": "Fractions of course {name}",
+                     "fr": "Nombre de fractions du traitement {name}"},
     "patients": {"en": "Virtual patients", "fr": "Patients virtuels"},
-    "seed": {"en": "Seed (same seed, same result)", "fr": "Graine (même graine, même résultat)"},
+    "seed": {"en": "Random seed (same seed, same result)",
+             "fr": "Graine aléatoire (même graine, même résultat)"},
     "run": {"en": "Run", "fr": "Lancer"},
     "running": {"en": "Simulating {n} virtual patients", "fr": "Simulation de {n} patients virtuels"},
     "orr": {"en": "Objective response (CR + PR)", "fr": "Réponse objective (RC + RP)"},
@@ -116,8 +120,9 @@ TEXT: dict[str, dict[str, str]] = {
     "burden": {"en": "Tumour burden", "fr": "Charge tumorale"},
     "km_pfs": {"en": "Progression-free survival", "fr": "Survie sans progression"},
     "km_os": {"en": "Overall survival", "fr": "Survie globale"},
-    "symptoms": {"en": "Symptom score (illustrative weights)",
-                 "fr": "Score de symptômes (pondérations illustratives)"},
+    "symptoms": {"en": "Symptom score from 0 to 100 (higher is worse; illustrative weights)",
+                 "fr": "Score de symptômes de 0 à 100 (plus il est élevé, plus la gêne est "
+                       "forte ; pondérations illustratives)"},
     "invalid_scenario": {"en": "These settings are not valid: {message}",
                          "fr": "Ces réglages ne sont pas valides : {message}"},
     # trial page
@@ -127,10 +132,14 @@ TEXT: dict[str, dict[str, str]] = {
         "fr": "Deux bras de patients virtuels, tirés au sort : courbes de Kaplan–Meier par "
               "bras, rapports de risques instantanés et différence de taux de réponse."},
     "arm": {"en": "Arm {k}", "fr": "Bras {k}"},
-    "arm_dose_scale": {"en": "Dose (% of the preset's dose)", "fr": "Dose (% de la dose du scénario)"},
+    "arm_dose_scale": {"en": "Dose (% of the preset's dose; 0 = untreated)",
+                       "fr": "Dose (% de la dose du scénario ; 0 = sans traitement)"},
     "per_arm": {"en": "Patients per arm", "fr": "Patients par bras"},
-    "hr": {"en": "Hazard ratio {what} (arm B vs arm A)",
-           "fr": "Rapport de risques {what} (bras B contre bras A)"},
+    "hr": {"en": "Hazard ratio, {what} (arm B vs arm A)",
+           "fr": "Rapport des risques instantanés, {what} (bras B contre bras A)"},
+    "ci95": {"en": "95% confidence interval {lo} to {hi}",
+             "fr": "intervalle de confiance à 95 % de {lo} à {hi}"},
+    "logrank": {"en": "log-rank test: p = {p}", "fr": "test du log-rank : p = {p}"},
     "orr_diff": {"en": "Difference in objective response (B − A)",
                  "fr": "Différence de réponse objective (B − A)"},
     "at_risk": {"en": "At risk", "fr": "À risque"},
@@ -148,8 +157,9 @@ TEXT: dict[str, dict[str, str]] = {
     "brachy": {"en": "Brachytherapy", "fr": "Curiethérapie"},
     "brachy_kind": {"en": "Brachytherapy type", "fr": "Type de curiethérapie"},
     "none": {"en": "none", "fr": "aucune"},
-    "hdr": {"en": "high dose rate (fractions)", "fr": "haut débit (fractions)"},
-    "ldr": {"en": "low dose rate (continuous)", "fr": "bas débit (continue)"},
+    "hdr": {"en": "high dose rate (fractions)", "fr": "haut débit de dose (fractionnée)"},
+    "ldr": {"en": "low dose rate (continuous)", "fr": "bas débit de dose (continue)"},
+    "ldr_schedule": {"en": "{rate}/h for {hours}", "fr": "{rate}/h pendant {hours}"},
     "fractions": {"en": "Fractions", "fr": "Fractions"},
     "dose_per_fraction": {"en": "Dose per fraction (Gy)", "fr": "Dose par fraction (Gy)"},
     "dose_rate": {"en": "Dose rate (Gy/h)", "fr": "Débit de dose (Gy/h)"},
@@ -160,12 +170,60 @@ TEXT: dict[str, dict[str, str]] = {
     "radiation_note": {
         "en": "Summing courses assumes full repair between them; BED of continuous low dose "
               "rate uses incomplete repair (Dale 1985).",
-        "fr": "L'addition des séances suppose une réparation complète entre elles ; la BED "
+        "fr": "L'addition des traitements suppose une réparation complète entre eux ; la BED "
               "du bas débit continu tient compte d'une réparation incomplète (Dale 1985)."},
-    "col_course": {"en": "Course", "fr": "Séance"},
+    "col_course": {"en": "Course", "fr": "Traitement"},
     "col_schedule": {"en": "Schedule", "fr": "Schéma"},
     "col_total_dose": {"en": "Total dose (Gy)", "fr": "Dose totale (Gy)"},
+    # figure chooser (only the chosen figure is drawn: each interaction stays fast)
+    "figure": {"en": "Figure", "fr": "Figure"},
+    "fig_burden": {"en": "Tumour burden", "fr": "Charge tumorale"},
+    "fig_waterfall": {"en": "Waterfall", "fr": "Meilleure évolution par patient"},
+    "fig_pfs": {"en": "Progression-free survival", "fr": "Survie sans progression"},
+    "fig_os": {"en": "Overall survival", "fr": "Survie globale"},
+    "fig_symptoms": {"en": "Symptoms", "fr": "Symptômes"},
+    "fig_spider": {"en": "Sum of diameters over time", "fr": "Somme des diamètres au fil du temps"},
+    "report_pdf_note": {"en": "The report is written when you click (a few seconds for the PDF).",
+                        "fr": "Le compte rendu est produit au moment du clic (quelques secondes "
+                              "pour le PDF)."},
+    "fitting_population": {"en": "Fitting the population model to these patients",
+                           "fr": "Ajustement du modèle de population sur ces patients"},
+    # option names (identifiers of presets, imaging schedules and strategies)
+    "preset_nsclc_docetaxel": {"en": "Lung cancer (NSCLC), docetaxel",
+                               "fr": "Cancer du poumon non à petites cellules, docétaxel"},
+    "preset_bladder_chemoradiation": {"en": "Bladder cancer, chemoradiotherapy",
+                                      "fr": "Cancer de la vessie, radiochimiothérapie"},
+    "preset_bladder_chemoradiation_brachy": {
+        "en": "Bladder cancer, chemoradiotherapy and brachytherapy boost",
+        "fr": "Cancer de la vessie, radiochimiothérapie et complément par curiethérapie"},
+    "preset_rectal_chemoradiation_brachy": {
+        "en": "Rectal cancer, chemoradiotherapy and brachytherapy boost",
+        "fr": "Cancer du rectum, radiochimiothérapie et complément par curiethérapie"},
+    "schedule_q6w": {"en": "Every 6 weeks", "fr": "Toutes les 6 semaines"},
+    "schedule_q8w": {"en": "Every 8 weeks", "fr": "Toutes les 8 semaines"},
+    "schedule_q9w": {"en": "Every 9 weeks", "fr": "Toutes les 9 semaines"},
+    "schedule_q12w": {"en": "Every 12 weeks", "fr": "Toutes les 12 semaines"},
+    "schedule_q6w_then_q9w": {"en": "Every 6 weeks for 48 weeks, then every 9 weeks",
+                              "fr": "Toutes les 6 semaines pendant 48 semaines, puis toutes "
+                                    "les 9 semaines"},
+    "policy_stop_at_pd": {"en": "Stop at progression", "fr": "Arrêt à la progression"},
+    "policy_continue": {"en": "Treat on schedule whatever the response",
+                        "fr": "Traitement poursuivi quelle que soit la réponse"},
+    "policy_switch_at_pd": {"en": "Switch to a second line at progression",
+                            "fr": "Passage à une deuxième ligne à la progression"},
+    "policy_holiday_after_response": {
+        "en": "Pause after a response, resume on regrowth",
+        "fr": "Pause après une réponse, reprise si la maladie progresse de nouveau"},
+    "policy_adaptive": {"en": "Adaptive therapy (pause at half the baseline size)",
+                        "fr": "Traitement adaptatif (pause à la moitié de la taille initiale)"},
 }
+
+
+def option_name(kind: str, value: str, lang: str) -> str:
+    """Words for an option identifier (``kind``: ``"preset"``, ``"schedule"`` or ``"policy"``);
+    an identifier without a translation (a new preset) is shown as it is."""
+    key = f"{kind}_{value}"
+    return t(key, lang) if key in TEXT else str(value)
 
 
 def t(key: str, lang: str, **values: object) -> str:

@@ -72,6 +72,14 @@ def check_sizes(uploads: Sequence[Upload], max_mb: float = DEFAULT_MAX_UPLOAD_MB
                         f"{max_mb:g} MB (start the app with --max-upload-mb to change it)")
 
 
+def upload_key(uploads: Sequence[Upload]) -> str:
+    """A content hash of uploads (names and bytes): the cache key of what is read from them."""
+    digest = hashlib.sha256()
+    for u in sorted(uploads, key=lambda u: u.name):
+        digest.update(u.name.encode("utf-8", "replace") + b"\0" + u.data)
+    return digest.hexdigest()
+
+
 def load_uploads(uploads: Sequence[Upload], *, max_mb: float = DEFAULT_MAX_UPLOAD_MB,
                  evaluator: str | None = None) -> LesionData:
     """Uploaded files -> canonical lesion frames.
@@ -88,10 +96,7 @@ def load_uploads(uploads: Sequence[Upload], *, max_mb: float = DEFAULT_MAX_UPLOA
     if not uploads:
         raise DataError("no file uploaded")
     check_sizes(uploads, max_mb)
-    digest = hashlib.sha256()
-    for u in sorted(uploads, key=lambda u: u.name):
-        digest.update(u.name.encode("utf-8", "replace") + b"\0" + u.data)
-    key = digest.hexdigest()
+    key = upload_key(uploads)
     stems = {}
     for u in uploads:
         stem = _display(u.name).lower().split(".", 1)[0]
@@ -167,14 +172,17 @@ def subject_series(result: Any, subject: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 # ---------------------------------------------------------------------------- radiation
-def radiation_summary(courses: Sequence[Mapping[str, Any]], alpha_beta: float) -> dict[str, Any]:
+def radiation_summary(courses: Sequence[Mapping[str, Any]], alpha_beta: float,
+                      lang: str = "en") -> dict[str, Any]:
     """BED and EQD2 of each course and their sum (linear-quadratic model).
 
     ``courses``: dicts with ``kind`` ``"fractions"`` (``n``, ``d`` Gy) or ``"ldr"`` (``rate``
     Gy/h, ``hours``). Formulas and sources: :mod:`oncodyn.models.radiation` (Fowler 1989; Dale
-    1985 for LDR). Summing BED over courses assumes full repair between them.
+    1985 for LDR). Summing BED over courses assumes full repair between them. ``lang``: the
+    language of the ``schedule`` labels ("25 × 1.8 Gy", "25 × 1,8 Gy").
     """
     from ..models import radiation as rt
+    from ..report.typography import quantity
 
     if not (np.isfinite(alpha_beta) and alpha_beta > 0):
         raise ConfigError(f"alpha/beta must be a number > 0 Gy, got {alpha_beta}")
@@ -182,10 +190,13 @@ def radiation_summary(courses: Sequence[Mapping[str, Any]], alpha_beta: float) -
     for c in courses:
         if c["kind"] == "fractions":
             course = rt.Fractionation(int(c["n"]), float(c["d"]))
-            label = f"{int(c['n'])} × {float(c['d']):g} Gy"
+            label = f"{int(c['n'])} × " + quantity(float(c["d"]), "Gy", lang,
+                                                   _digits(float(c["d"])))
         elif c["kind"] == "ldr":
             course = rt.ContinuousLDR(float(c["rate"]), float(c["hours"]))
-            label = f"LDR {float(c['rate']):g} Gy/h × {float(c['hours']):g} h"
+            label = (quantity(float(c["rate"]), "Gy/h", lang, _digits(float(c["rate"])))
+                     + " × " + quantity(float(c["hours"]), "h", lang,
+                                        _digits(float(c["hours"]))))
         else:
             raise ConfigError(f"unknown course kind {c['kind']!r}")
         b = float(course.bed(alpha_beta))
@@ -195,6 +206,14 @@ def radiation_summary(courses: Sequence[Mapping[str, Any]], alpha_beta: float) -
     total = sum(r["bed_gy"] for r in rows)
     return {"alpha_beta_gy": alpha_beta, "courses": rows, "bed_gy": total,
             "eqd2_gy": float(rt.eqd2_from_bed(total, alpha_beta))}
+
+
+def _digits(x: float) -> int:
+    """Decimals needed to write ``x`` as typed (at most 3): 2 -> 0, 1.8 -> 1, 0.05 -> 2."""
+    for k in range(4):
+        if abs(round(x, k) - x) < 1e-9:
+            return k
+    return 3
 
 
 # ---------------------------------------------------------------------------- scenarios
@@ -271,6 +290,27 @@ def case_report_html(result: Any, subject: str, lang: str, population: Any = Non
 
     fc, why = forecast_for_case(result, subject, population)
     return case_html(case_facts(result, subject), lang, fc, why)
+
+
+def case_report_bytes(result: Any, subject: str, lang: str, population: Any = None,
+                      fmt: str = "html") -> bytes:
+    """The report of ``oncodyn report --format html|pdf`` for one subject, as bytes."""
+    from ..report.case import case_pdf
+
+    if fmt == "html":
+        return case_report_html(result, subject, lang, population).encode("utf-8")
+    if fmt == "pdf":
+        from ..report.case_io import forecast_for_case
+
+        fc, why = forecast_for_case(result, subject, population)
+        return case_pdf(case_facts(result, subject), lang, fc, why)
+    raise ConfigError(f"format must be html or pdf, got {fmt!r}")
+
+
+def case_report_maker(result: Any, subject: str, lang: str, population: Any = None,
+                      fmt: str = "html") -> Any:
+    """A function of no argument writing the report (a download button calls it on click)."""
+    return lambda: case_report_bytes(result, subject, lang, population, fmt)
 
 
 # ---------------------------------------------------------------------------- trials

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -67,6 +68,15 @@ def cached_example() -> Any:
     return example_lesions()
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def cached_uploads(key: str, _uploads: Any, max_mb: float) -> Any:
+    """Uploads read once per content (``key``: :func:`services.upload_key`), so choosing another
+    patient does not read a large file again; errors are not cached (raised each time)."""
+    from .services import load_uploads
+
+    return load_uploads(_uploads, max_mb=max_mb)
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def cached_recist(key: str, _data: Any) -> Any:
     """RECIST result of the data identified by ``key`` (a content hash; the data are not hashed
@@ -76,21 +86,50 @@ def cached_recist(key: str, _data: Any) -> Any:
     return recist_result(_data)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def cached_population(key: str, _result: Any) -> Any:
-    """The cohort's population model (fitted once per data set; raises when it cannot be)."""
+_POPULATIONS: dict[str, Any] = {}
+_POP_LOCK = threading.Lock()
+
+
+def cached_population(key: str, result: Any, progress: Any = None) -> Any:
+    """The cohort's population model, fitted once per data set and server.
+
+    Kept in a small server-wide cache of our own (not ``st.cache_resource``: a cached function
+    may not drive a page's progress bar). ``progress(done, total)`` is called during a fit.
+    Raises (``ValueError``/``OncodynError`` with the reason) when no model can be fitted; the
+    failure is remembered too, so a rerun does not fit again.
+    """
     from ..population.next_scan import cohort_population
     from ..report.case_io import cohort_sums
 
-    return cohort_population(*cohort_sums(_result))
+    with _POP_LOCK:
+        hit = _POPULATIONS.get(key)
+    if hit is None:
+        try:
+            hit = (True, cohort_population(*cohort_sums(result), progress=progress))
+        except (OncodynError, ValueError) as exc:
+            hit = (False, exc)
+        with _POP_LOCK:
+            if len(_POPULATIONS) >= 4:
+                _POPULATIONS.pop(next(iter(_POPULATIONS)))
+            _POPULATIONS[key] = hit
+    ok, value = hit
+    if not ok:
+        raise value
+    return value
+
+
+def clear_population_cache() -> None:
+    """Forget every fitted population model (benchmarks measure a first fit)."""
+    with _POP_LOCK:
+        _POPULATIONS.clear()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def cached_forecast(key: str, subject: str, _result: Any) -> Any:
+def cached_forecast(key: str, subject: str, _result: Any, _population: Any) -> Any:
     """The next-scan forecast of ``subject`` (raises with the reason when none can be made)."""
     from ..report.case_io import forecast_for_case
 
-    fc, why = forecast_for_case(_result, subject, cached_population(key, _result))
+    fc, why = forecast_for_case(_result, subject, _population)
     if fc is None:
         raise ValueError(why)
     return fc

@@ -21,7 +21,8 @@ JSON keys (stable): ``patients``, ``years``, ``wall_s``, ``patients_per_s``, ``p
 ``workers``, ``chunk_size``, ``scaling`` (list of {patients, wall_s, cpu_s, load_avg_1m}),
 ``identical_across_workers`` (serial vs Dask with ``workers`` workers on a small cohort: every
 per-patient array of the benchmark's chunks and of ``simulate(keep="all")`` bit-equal),
-``median_burden_week104_mm``, ``orr``.
+``median_burden_week104_mm``, ``orr``, ``os_events`` and ``median_os_months`` (Kaplan–Meier)
+of the largest cohort: the workload includes the death model (tumour-driven hazard, every step).
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def _bench_chunk(scenario, size, seq):  # runs on workers: endpoints + reduced w
     days = tuple(d for d in BURDEN_DAYS if d <= scenario.horizon_days)
     out = simulate_chunk(scenario, size, np.random.Generator(np.random.PCG64(seq)), keep="summary",
                          burden_days=days)
-    return (out.bor, out.pfs_days, out.pfs_event, out.best_pct, out.burden_at, out.burden_weekly_sum)
+    return (out.bor, out.pfs_days, out.pfs_event, out.best_pct, out.burden_at, out.burden_weekly_sum,
+            out.os_days, out.os_event)
 
 
 def _warm(scenario) -> float:  # imports, the Friberg nadir table and first-call costs, per process
@@ -80,6 +82,13 @@ def _run(sc, n: int, seed: int, ex, chunk_size: int) -> tuple[float, float, list
 def _same(a: list[Any], b: list[Any]) -> bool:
     return len(a) == len(b) and all(
         np.array_equal(x, y, equal_nan=True) for ra, rb in zip(a, b, strict=True) for x, y in zip(ra, rb, strict=True))
+
+
+def _median_months(t: np.ndarray, e: np.ndarray) -> float | None:
+    from ..survival import median_ci
+
+    m = median_ci(t, e).median
+    return round(m / (365.25 / 12), 3) if np.isfinite(m) else None
 
 
 def parse_sizes(text: str, patients: int) -> list[int]:
@@ -133,6 +142,8 @@ def bench_simulate(
                             "load_avg_1m": round(load, 2)})
         bor = np.concatenate([r[0] for r in last])
         wk = np.concatenate([r[4] for r in last])
+        os_days = np.concatenate([r[6] for r in last])
+        os_event = np.concatenate([r[7] for r in last])
         # worker invariance on a small cohort (4 chunks): the benchmark's own chunk outputs and
         # every per-patient array of simulate(keep="all")
         small_cs = 2_500
@@ -144,7 +155,8 @@ def bench_simulate(
         b = simulate(sc, executor=ex, **small)
         same = same and all(np.array_equal(getattr(a, k), getattr(b, k), equal_nan=True)
                             for k in ("bor", "best_pct", "pfs_days", "pfs_event", "base_sod", "burden",
-                                      "state", "scan_sod", "scan_resp"))
+                                      "state", "scan_sod", "scan_resp", "os_days", "os_event",
+                                      "exit_reason"))
         same = same and a.events_frame().equals(b.events_frame())
         rss_workers = ex.peak_rss_mb() if isinstance(ex, DaskExecutor) else 0.0
     finally:
@@ -160,6 +172,8 @@ def bench_simulate(
         "median_burden_week104_mm": (float(np.nanmedian(wk[:, -1]))
                                      if wk.shape[1] and np.isfinite(wk[:, -1]).any() else None),
         "orr": float(np.isin(bor, (3, 4)).mean()),
+        "os_events": int(os_event.sum()),
+        "median_os_months": _median_months(os_days, os_event),
     }
     text = json.dumps(out, indent=2)
     if json_out is not None:

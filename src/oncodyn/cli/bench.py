@@ -50,21 +50,44 @@ class _LawProgress:
 
 @app.command("forecast")
 def forecast_cmd(
-    data: Path = typer.Option(..., "--data", help="TumorGrowth.jl flat CSV (Pt_hashID, T_weeks, Lesion_normvol)."),
+    data: Path = typer.Option(..., "--data", help="TumorGrowth.jl table, flat or nested, the names 'oncodyn data inspect' reads: "
+    "Pt_hashID, T_days or T_weeks, Lesion_diam, Lesion_vol or Lesion_normvol."),
     published: Path | None = typer.Option(None, "--published", help="Published per-record errors CSV (model_battle_errors.csv format)."),
     json_out: Path = typer.Option(Path("bench-forecast.json"), "--json", help="Where to write the JSON result."),
     seed: int = typer.Option(0, help="Seed of the paired bootstrap."),
 ) -> None:
     """Model battle: every classical law and LOCF on the last 2 readings (TumorGrowth.jl protocol)."""
     from ..bench import forecast
-    from ..models import CLASSICAL_LAWS
 
     _require_files(data, published)
-    with _LawProgress(len(CLASSICAL_LAWS)) as bar:
+    with _LawProgress(forecast.progress_steps()) as bar:
         out = forecast.run(data, published=published, json_out=json_out, seed=seed,
                            progress=bar.step)
     _print_forecast(out)
+    _print_probabilistic(out)
     typer.echo(f"wrote {json_out}")
+
+
+def _print_probabilistic(out: dict) -> None:
+    """Intervals and P(PD) of the methods that give them (the JSON has every figure)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"intervals and P(PD) on {out['records']} records "
+                    f"(Brier of the base rate {out['brier_pd_base_rate']:.4f})")
+    for c in ("method", "cover 80", "cover 95", "width 95", "IS 95", "CI IS - locf_quantile",
+              "Brier PD"):
+        t.add_column(c)
+    num = lambda x, f=".4f": "-" if x is None else format(x, f)  # noqa: E731
+    for name, m in out["methods"].items():
+        if "coverage_95" not in m:
+            continue
+        ci = out["ci_interval_score_vs_locf_quantile"].get(name)
+        t.add_row(name, num(m["coverage_80"], ".3f"), num(m["coverage_95"], ".3f"),
+                  num(m["mean_width_95"], ".2e"), num(m["interval_score_95"], ".2e"),
+                  "" if ci is None else f"[{ci[0]:.2e}, {ci[1]:.2e}]",
+                  num(m.get("brier_pd")))
+    Console().print(t)
 
 
 def _print_forecast(out: dict) -> None:
@@ -88,7 +111,8 @@ def _print_forecast(out: dict) -> None:
 
 @app.command("fit")
 def fit_cmd(
-    data: Path = typer.Option(..., "--data", help="TumorGrowth.jl flat CSV."),
+    data: Path = typer.Option(..., "--data", help="TumorGrowth.jl table, flat or nested, the names 'oncodyn data inspect' reads: "
+    "Pt_hashID, T_days or T_weeks, Lesion_diam, Lesion_vol or Lesion_normvol."),
     json_out: Path = typer.Option(Path("bench-fit.json"), "--json", help="Where to write the JSON result."),
 ) -> None:
     """Batched calibration of every classical law vs a per-series scipy least_squares loop."""
@@ -112,3 +136,13 @@ app.command("recist")(_recist_bench.recist)
 from ..bench.simulate import bench_simulate  # noqa: E402
 
 app.command("simulate")(bench_simulate)
+
+
+from ..bench.popfit import bench_popfit  # noqa: E402
+
+app.command("popfit")(bench_popfit)
+
+
+from ..bench.app import bench_app as _bench_app_cmd  # noqa: E402
+
+app.command("app")(_bench_app_cmd)

@@ -13,6 +13,29 @@ import typer
 
 from . import bench, data
 
+
+def _flags_take_no_value() -> None:
+    """Help shows boolean flags as ``--force`` rather than ``--force <bool>``.
+
+    typer's rich help prints every option's type, flags included, which reads as if ``--help``
+    or ``--force`` took a value; a flag's type is left out instead (typer internals: the
+    ``display_type_rich`` hook of its option class; a no-op where that hook is absent).
+    """
+    core = getattr(typer, "core", None)
+    option = getattr(core, "TyperOption", None)
+    original = getattr(option, "display_type_rich", None)
+    if original is None or getattr(original, "_oncodyn_flags", False):
+        return
+
+    def display_type_rich(self, ctx):  # type: ignore[no-untyped-def]
+        return None if getattr(self, "is_flag", False) else original(self, ctx)
+
+    display_type_rich._oncodyn_flags = True  # type: ignore[attr-defined]
+    option.display_type_rich = display_type_rich
+
+
+_flags_take_no_value()
+
 app = typer.Typer(
     name="oncodyn",
     help="Tumour dynamics under treatment: models, calibration, forecasting, RECIST 1.1 and "
@@ -33,13 +56,14 @@ def models_cmd() -> None:
 
     from ..models import get_model, list_models
 
-    table = Table(title="oncodyn models")
-    for col in ("name", "kind", "parameters", "closed form", "reference"):
-        table.add_column(col)
+    table = Table(title="oncodyn models (parameters, units and sources: docs/models.md)")
+    for col in ("name", "kind", "parameters", "closed form"):
+        table.add_column(col, no_wrap=col == "name")
+    table.add_column("reference", overflow="fold", ratio=1)  # wrapped, never cut
     for name in list_models():
         m = get_model(name)
         table.add_row(name, m.kind, ", ".join(m.param_names), "yes" if m.has_closed_form else "ODE",
-                      m.reference[:70])
+                      m.reference)
     Console().print(table)
 
 
@@ -59,35 +83,79 @@ def _register_optional() -> None:
     from . import radiation
 
     app.add_typer(radiation.app, name="radiation")
+    from . import fit as fit_cli
+
+    app.command("fit")(fit_cli.fit_cmd)
+    from . import forecast as forecast_cli
+
+    app.command("forecast")(forecast_cli.forecast_cmd)
+    from . import trial as trial_cli
+
+    app.command("trial")(trial_cli.trial)
+    app.add_typer(trial_cli.examples_app, name="trials")
+    from . import app as app_cli
+
+    app.command("app")(app_cli.app_cmd)
+    app.command("report")(app_cli.report_cmd)
 
 
 _register_optional()
 
 
+def _one_line(text: str) -> str:
+    """A message on one line (stderr carries exactly one line per error)."""
+    return " ".join(str(text).split())
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM (e.g. ``kill``, a batch scheduler) ends the run like Ctrl-C: writers clean up."""
+    raise KeyboardInterrupt
+
+
 def run() -> None:
-    """Console-script entry: run the app, turning user errors into one-line messages."""
+    """Console-script entry: run the app, turning user errors into one-line messages.
+
+    Exit status: 0 success; 2 a user error (one line ``error: ...`` on stderr, no traceback);
+    130 interrupted (Ctrl-C or SIGTERM; output folders are written atomically, so nothing
+    half-written is left); otherwise the status a command chose.
+    """
+    import signal
+
     from ..errors import OncodynError
 
+    def fail(message: str, code: int = 2) -> None:
+        typer.secho(f"error: {_one_line(message)}", err=True, fg="red")
+        sys.exit(code)
+
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        app(standalone_mode=False)
+        rv = app(standalone_mode=False)  # typer returns 130 on KeyboardInterrupt, and Exit codes
     except OncodynError as exc:
-        typer.secho(f"error: {exc}", err=True, fg="red")
-        sys.exit(2)
+        fail(str(exc))
     except FileNotFoundError as exc:
-        typer.secho(f"error: file not found: {exc.filename or exc}", err=True, fg="red")
-        sys.exit(2)
+        fail(f"file not found: {exc.filename or exc}")
     except (typer.Abort, KeyboardInterrupt):
-        typer.secho("aborted", err=True)
-        sys.exit(130)
+        fail("interrupted", 130)
+    except OSError as exc:  # disk full, permission denied, ...: the OS's words and the file
+        where = f"file {exc.filename}: " if exc.filename else ""
+        fail(f"{where}{exc.strerror or exc}")
     except Exception as exc:  # usage errors and exit codes of click (or typer's vendored click)
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # a ClickException
             ctx = getattr(exc, "ctx", None)
             hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-            typer.secho(f"error: {exc.format_message()}{hint}", err=True, fg="red")
-            sys.exit(exc.exit_code)
+            fail(f"{exc.format_message()}{hint}", exc.exit_code)
         if type(exc).__name__ in ("Exit", "Abort") and hasattr(exc, "exit_code"):
             sys.exit(exc.exit_code)
         raise
+    finally:
+        if previous is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, previous)
+    if rv == 130:
+        fail("interrupted", 130)
+    if isinstance(rv, int) and not isinstance(rv, bool) and rv != 0:
+        sys.exit(rv)
     sys.exit(0)
 
 

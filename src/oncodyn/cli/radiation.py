@@ -7,6 +7,8 @@ clinical decision tool.
 from __future__ import annotations
 
 import json
+import math
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -54,7 +56,10 @@ def _compute(dose: float | None, fractions: int | None, alpha_beta: float, cours
         rows.append({"fractions": p.n_fractions, "dose_per_fraction_gy": p.dose_per_fraction,
                      "total_dose_gy": p.total_dose, "bed_gy": b,
                      "eqd2_gy": float(rt.eqd2_from_bed(b, alpha_beta))})
-    total_bed = sum(r["bed_gy"] for r in rows) - loss
+    total_bed = float(rt.net_bed(sum(r["bed_gy"] for r in rows), loss))  # >= 0, as the API
+    if not (math.isfinite(total_bed) and all(math.isfinite(r["total_dose_gy"]) for r in rows)):
+        raise ConfigError("the dose is too large to compute (overflow); check --course / "
+                          "--dose-per-fraction / --fractions")
     return {
         "alpha_beta_gy": alpha_beta,
         "courses": rows,
@@ -62,7 +67,7 @@ def _compute(dose: float | None, fractions: int | None, alpha_beta: float, cours
                           "bed_loss_gy": loss} if all(repop) else None),
         "bed_gy": total_bed,
         "eqd2_gy": float(rt.eqd2_from_bed(total_bed, alpha_beta)),
-        "formula": {"bed": "BED = n d (1 + d/(a/b)) - ln2 max(T - Tk, 0)/(alpha Tpot)",
+        "formula": {"bed": "BED = n d (1 + d/(a/b)) - ln2 max(T - Tk, 0)/(alpha Tpot), floored at 0",
                     "eqd2": "EQD2 = BED / (1 + 2/(a/b))",
                     "source": "Fowler JF, Br J Radiol 1989;62:679 (LQ); EQD2 summed over courses"},
     }
@@ -89,17 +94,40 @@ def _print(result: dict, quantity: str) -> None:
                   f"({rep['alpha_per_gy']:g}*{rep['tpot_days']:g}) = {rep['bed_loss_gy']:.2f} Gy BED")
     value = result[f"{quantity}_gy"]
     con.print(f"[bold]{quantity.upper()} total = {value:.2f} Gy[/]")
+    if rep is not None and result["bed_gy"] == 0.0:
+        con.print("  repopulation outweighs the dose: BED floored at 0 Gy (no negative dose)")
     con.print("  (research and teaching software, not a clinical decision tool)")
 
 
+def _check_json_path(json_out: Path | None) -> None:
+    """--json must name a file in an existing, writable folder (checked before computing)."""
+    from ..errors import DataError
+
+    if json_out is None:
+        return
+    out = Path(json_out)
+    if out.is_dir():
+        raise DataError("--json names a folder; give a file name", file=str(out))
+    parent = out.absolute().parent
+    if not parent.is_dir():
+        raise DataError("--json: folder does not exist", file=str(parent))
+    if not os.access(parent, os.W_OK):
+        raise DataError("--json: folder is not writable", file=str(parent))
+
+
 def _run(quantity: str, dose, fractions, alpha_beta, course, time, tk, tpot, alpha, json_out) -> None:
+    from ..data.writers import write_atomic
+    from ..errors import DataError
+
+    _check_json_path(json_out)
     result = _compute(dose, fractions, alpha_beta, course, time, tk, tpot, alpha)
     if json_out is not None:
-        out = Path(json_out)
-        if not out.parent.exists():
-            raise ConfigError(f"--json: folder {out.parent} does not exist")
         result["quantity"] = quantity
-        out.write_text(json.dumps(result, indent=2) + "\n")
+        text = (json.dumps(result, indent=2) + "\n").encode("utf-8")
+        try:
+            write_atomic(Path(json_out), lambda fh: fh.write(text))
+        except OSError as exc:
+            raise DataError(f"cannot write: {exc.strerror or exc}", file=str(json_out)) from None
     _print(result, quantity)
 
 

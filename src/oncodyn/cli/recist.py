@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,14 +18,11 @@ import typer
 
 from ..errors import ConfigError, DataError
 
-_CANONICAL_STEMS = ("lesions", "assessments", "subjects")
-_SUFFIXES = (".csv", ".parquet", ".pq")
-
 
 def load_options_toml(path: str | os.PathLike | None) -> Any:
     """Parse a TOML options file into :class:`oncodyn.recist.options.RecistOptions`.
 
-    Keys are the option names of RECIST.md §R12, either at the top level or inside a
+    Keys are the option names of docs/recist.md#r12, either at the top level or inside a
     ``[recist]`` table; ``missed_visit_censoring`` is a sub-table ``{enabled, max_missed}``.
 
     Raises
@@ -59,62 +54,12 @@ def load_options_toml(path: str | os.PathLike | None) -> Any:
         raise ConfigError(f"{p}: {exc}") from None
 
 
-def _pick(folder: Path, stem: str) -> Path | None:
-    for suffix in _SUFFIXES:
-        p = folder / f"{stem}{suffix}"
-        if p.exists():
-            return p
-    return None
+def load_input(path: Path, fmt: str = "auto", evaluator: str | None = None,
+               sdtm_options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """:func:`oncodyn.data.recist_input.load_recist_input` (imported when first used)."""
+    from ..data.recist_input import load_recist_input
 
-
-def load_input(path: Path, fmt: str = "auto", evaluator: str | None = None) -> dict[str, Any]:
-    """Load INPUT as canonical frames: ``lesions``, ``assessments``, ``subjects``, ``notes``,
-    ``files`` (what was read) and ``format``.
-
-    ``canonical``: a lesion file, or a folder with ``lesions.*`` and optional
-    ``assessments.*``/``subjects.*``. ``sdtm``: a folder with ``tu.*``, ``tr.*``, optional
-    ``dm.*``. ``auto`` decides from what is there.
-    """
-    from ..data import cdisc
-    from ..data.lesions import read_assessments, read_lesions, read_subjects
-
-    if fmt not in ("auto", "canonical", "sdtm"):
-        raise ConfigError(f"--format must be auto, canonical or sdtm (got {fmt!r})")
-    if not path.exists():
-        raise FileNotFoundError(2, "No such file", str(path))
-    if fmt == "auto":
-        if path.is_dir():
-            fmt = "sdtm" if cdisc._find(path, "tu") and cdisc._find(path, "tr") else "canonical"
-        else:
-            fmt = "canonical"
-    if fmt == "sdtm":
-        if not path.is_dir():
-            raise DataError("SDTM input must be a folder holding tu.* and tr.* (and dm.*)",
-                            file=str(path))
-        t = cdisc.read_sdtm(path, evaluator=evaluator)
-        return {"format": "sdtm", "lesions": t.lesions, "assessments": t.assessments,
-                "subjects": t.subjects, "notes": list(t.notes),
-                "files": {"lesions": str(cdisc._find(path, "tr"))}}
-    files: dict[str, str] = {}
-    if path.is_dir():
-        les = _pick(path, "lesions")
-        if les is None:
-            raise DataError("folder has no lesions.csv / lesions.parquet (canonical input) "
-                            "nor tu.* + tr.* (SDTM input)", file=str(path))
-        files["lesions"] = str(les)
-        asm, sub = _pick(path, "assessments"), _pick(path, "subjects")
-    else:
-        les, asm, sub = path, None, None
-        files["lesions"] = str(path)
-    out = {"format": "canonical", "lesions": read_lesions(les), "assessments": None,
-           "subjects": None, "notes": [], "files": files}
-    if asm is not None:
-        out["assessments"] = read_assessments(asm)
-        files["assessments"] = str(asm)
-    if sub is not None:
-        out["subjects"] = read_subjects(sub)
-        files["subjects"] = str(sub)
-    return out
+    return load_recist_input(path, fmt, evaluator, sdtm_options)
 
 
 def _engine_error(exc: DataError, data: dict[str, Any], frames: dict[str, Any]) -> DataError:
@@ -157,20 +102,38 @@ def _engine_frame(df: Any, allowed: tuple[str, ...], name: str, notes: list[str]
 
 
 def run_recist(input_path: Path, out: Path, *, options_path: Path | None = None,
-               fmt: str = "auto", evaluator: str | None = None, studyid: str = "STUDY",
-               plots: bool = True, force: bool = False) -> dict[str, Any]:
-    """Evaluate INPUT and write every output into ``out`` (atomically). Returns a summary."""
+               fmt: str = "auto", evaluator: str | None = None, studyid: str | None = None,
+               plots: bool = True, force: bool = False,
+               sdtm_options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Evaluate INPUT and write every output into ``out`` (atomically and exclusively: see
+    :mod:`oncodyn.data.outputs`; ``force`` replaces an earlier oncodyn output, never a folder of
+    other files). ``studyid``: STUDYID of RS/ADRS/ADTTE, default the SDTM files' own (else
+    ``"STUDY"``). Returns a summary."""
+    from ..data.outputs import reserve_output_folder
+
+    opts = load_options_toml(options_path)
+    # bad, busy or foreign --out: one-line error before reading; the lock is held to the end
+    with reserve_output_folder(out, overwrite=force) as folder:
+        return _evaluate_and_write(folder, input_path, opts, fmt=fmt, evaluator=evaluator,
+                                   studyid=studyid, plots=plots, sdtm_options=sdtm_options)
+
+
+def _evaluate_and_write(folder: Any, input_path: Path, opts: Any, *, fmt: str,
+                        evaluator: str | None, studyid: str | None, plots: bool,
+                        sdtm_options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Body of :func:`run_recist` once ``folder`` (an OutputFolder) is reserved."""
     from .. import __version__
     from ..data import cdisc
     from ..data.lesions import write_table
     from ..recist import evaluate
     from ..recist.tables import LESION_COLUMNS, SUBJECT_DATE_COLUMNS
 
-    opts = load_options_toml(options_path)
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not force)):
-        raise ConfigError(f"output folder {out} exists and is not empty (use --force to "
-                          "overwrite its files)")
-    data = load_input(input_path, fmt, evaluator)
+    data = load_input(input_path, fmt, evaluator, sdtm_options)
+    if studyid is None:
+        studyid = data.get("studyid") or "STUDY"
+        if not data.get("studyid") and data["format"] == "sdtm":
+            data["notes"].append("STUDYID not found in the input: RS/ADRS/ADTTE use 'STUDY' "
+                                 "(pass --studyid)")
     lesions = _engine_frame(data["lesions"], LESION_COLUMNS, "lesions", data["notes"])
     subjects = _engine_frame(data["subjects"], ("subject_id", *SUBJECT_DATE_COLUMNS),
                              "subjects", data["notes"])
@@ -202,35 +165,40 @@ def run_recist(input_path: Path, out: Path, *, options_path: Path | None = None,
     messages = getattr(result, "messages", None)
     if messages is not None and hasattr(messages, "to_csv"):
         tables["messages"] = messages
+    findings = data.get("findings")
+    if findings is not None and len(findings):
+        tables["sdtm_findings"] = findings  # every imputed date, every study-day disagreement
 
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        written = []
-        for name, df in tables.items():
-            written.append(write_table(df, tmp / f"{name}.csv").name)
-            if name in ("timepoints", "best_response", "pfs"):
-                written.append(write_table(df, tmp / f"{name}.parquet").name)
-        if plots:
-            written += _write_plots(result, tmp)
-        run = {"oncodyn_version": __version__, "input": str(input_path),
-               "format": data["format"], "files_read": data["files"],
-               "options": _options_dict(opts), "notes": data["notes"],
-               "not_a_clinical_decision_tool": True}
-        (tmp / "run.json").write_text(json.dumps(run, indent=2, default=str) + "\n")
-        written.append("run.json")
-        if not out.exists():
-            os.replace(tmp, out)
-        else:
-            for name in written:
-                os.replace(tmp / name, out / name)
-            shutil.rmtree(tmp, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return {"out": out, "files": sorted(written), "result": result, "confirmed": confirmed,
-            "notes": data["notes"], "format": data["format"]}
+    files: dict[str, Any] = {}
+    for name, df in tables.items():
+        files[f"{name}.csv"] = lambda path, df=df: write_table(df, path)
+        if name in ("timepoints", "best_response", "pfs"):
+            files[f"{name}.parquet"] = lambda path, df=df: write_table(df, path)
+    if plots:
+        files.update(_plot_writers(result))
+    run = {"oncodyn_version": __version__, "input": str(input_path),
+           "format": data["format"], "files_read": data["files"],
+           "options": _options_dict(opts), "notes": data["notes"],
+           "not_a_clinical_decision_tool": True}
+    files["run.json"] = json.dumps(run, indent=2, default=str) + "\n"
+    out = folder.write(files).resolve()
+    return {"out": out, "files": sorted(files), "result": result, "confirmed": confirmed,
+            "notes": data["notes"], "format": data["format"],
+            "validation": validation_errors(result),
+            "no_tumour_data": tuple(data.get("no_tumour_data") or ()),
+            "findings": findings}
+
+
+def validation_errors(result: Any) -> dict[str, Any]:
+    """Baseline validation errors of a result (messages of level ``error``, R2): number of
+    subjects, of messages, and messages per code family (``TOO_MANY_TARGETS``...)."""
+    m = getattr(result, "messages", None)
+    if m is None or not len(m):
+        return {"subjects": 0, "messages": 0, "codes": {}}
+    err = m[m["level"] == "error"]
+    fam = err["code"].astype(str).str.split(":").str[0].value_counts()
+    return {"subjects": int(err["subject_id"].nunique()), "messages": len(err),
+            "codes": {str(k): int(v) for k, v in fam.items()}}
 
 
 def _options_dict(opts: Any) -> dict[str, Any]:
@@ -239,19 +207,23 @@ def _options_dict(opts: Any) -> dict[str, Any]:
     return asdict(opts) if is_dataclass(opts) else dict(opts)
 
 
-def _write_plots(result: Any, folder: Path) -> list[str]:
+def _plot_writers(result: Any) -> dict[str, Any]:
+    """File name -> writer of the spider, waterfall and swimmer figures (drawn one at a time)."""
     from ..plot.recist import spider, swimmer, waterfall
 
-    names = []
-    for name, draw in (
-        ("spider", lambda: spider(result.timepoints, best_response=result.best_response)),
-        ("waterfall", lambda: waterfall(result.best_response)),
-        ("swimmer", lambda: swimmer(result.timepoints, result.best_response, result.pfs)),
-    ):
-        ax = draw()
-        ax.figure.savefig(folder / f"{name}.png", dpi=130)
-        names.append(f"{name}.png")
-    return names
+    draws = {
+        "spider.png": lambda: spider(result.timepoints, best_response=result.best_response),
+        "waterfall.png": lambda: waterfall(result.best_response),
+        "swimmer.png": lambda: swimmer(result.timepoints, result.best_response, result.pfs),
+    }
+
+    def writer(draw: Any) -> Any:
+        def write(path: Path) -> None:
+            ax = draw()
+            ax.figure.savefig(path, dpi=130)
+        return write
+
+    return {name: writer(draw) for name, draw in draws.items()}
 
 
 def _summary(info: dict[str, Any]) -> None:
@@ -282,6 +254,22 @@ def _summary(info: dict[str, Any]) -> None:
     events = int(res.pfs["event"].astype(bool).sum())
     console.print(f"objective response (CR+PR): {orr}/{n}; PFS events: {events}/{len(res.pfs)}"
                   f"; files: {', '.join(info['files'])}")
+    v = info.get("validation") or {"subjects": 0}
+    if v["subjects"]:
+        codes = ", ".join(f"{k} x{n}" for k, n in v["codes"].items())
+        console.print(f"[red]baseline validation errors:[/red] {v['subjects']} of {n} subjects "
+                      f"({v['messages']} messages: {codes}); see messages.csv; --strict makes "
+                      "them fail the run")
+    missing = info.get("no_tumour_data") or ()
+    if missing:
+        console.print(f"[yellow]missing:[/yellow] {len(missing)} DM subject(s) without tumour "
+                      "data (not in the BOR table above unless --dm-without-tumour-data "
+                      "include)")
+    f = info.get("findings")
+    if f is not None and len(f):
+        counts = f["finding"].value_counts()
+        console.print("[yellow]SDTM findings:[/yellow] " + ", ".join(
+            f"{k} x{int(c)}" for k, c in counts.items()) + " (sdtm_findings.csv)")
     for note in info["notes"]:
         console.print(f"[yellow]note:[/yellow] {note}")
 
@@ -292,20 +280,52 @@ def recist(
              "subjects.*], or an SDTM folder with tu.*, tr.* [+ dm.*].")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (new or empty).")],
     options: Annotated[Path | None, typer.Option(
-        "--options", help="TOML file of RECIST options (RECIST.md R12).")] = None,
+        "--options", help="TOML file of RECIST options (docs/recist.md#r12).")] = None,
     format: Annotated[str, typer.Option(
         "--format", help="Input format: auto, canonical or sdtm.")] = "auto",
     evaluator: Annotated[str | None, typer.Option(
         "--evaluator", help="SDTM TUEVAL/TREVAL to keep (e.g. INVESTIGATOR).")] = None,
-    studyid: Annotated[str, typer.Option("--studyid", help="STUDYID for RS/ADRS/ADTTE.")]
-    = "STUDY",
+    evaluator_id: Annotated[str | None, typer.Option(
+        "--evaluator-id", help="SDTM TUEVALID/TREVALID to keep (one reader, e.g. "
+        "'RADIOLOGIST 1'); readers are never pooled.")] = None,
+    partial_dates: Annotated[str, typer.Option(
+        "--partial-dates", help="SDTM partial dates (2014-01): 'first' or 'last' day of the "
+        "month when the study day cannot place them, or 'error'; each imputation is listed "
+        "in sdtm_findings.csv.")] = "first",
+    repeated_scans: Annotated[str, typer.Option(
+        "--repeated-scans", help="Two scans of a lesion under one VISITNUM on different "
+        "dates: 'error' or 'split' (one time point per date).")] = "error",
+    dm_without_tumour_data: Annotated[str, typer.Option(
+        "--dm-without-tumour-data", help="DM subjects without tumour records: 'exclude' "
+        "(reported as missing, not in denominators) or 'include' (BOR NE).")] = "exclude",
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Exit with status 1 when any subject has a baseline validation "
+        "error (outputs are still written).")] = False,
+    studyid: Annotated[str | None, typer.Option(
+        "--studyid", help="STUDYID for RS/ADRS/ADTTE (default: the SDTM files' STUDYID, "
+        "else STUDY).")] = None,
     plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Write PNG figures.")]
     = True,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite files in a non-empty "
-                                                        "output folder.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an earlier oncodyn output "
+                                        "folder at --out (never a folder of other files).")]
+    = False,
 ) -> None:
     """Evaluate RECIST 1.1 responses, BOR and PFS; write tables (CSV + Parquet), SDTM RS,
     ADaM ADRS/ADTTE-style tables and spider/waterfall/swimmer plots."""
+    for name, value, allowed in (("--partial-dates", partial_dates, ("first", "last", "error")),
+                                 ("--repeated-scans", repeated_scans, ("error", "split")),
+                                 ("--dm-without-tumour-data", dm_without_tumour_data,
+                                  ("exclude", "include"))):
+        if value not in allowed:
+            raise ConfigError(f"{name} must be {' or '.join(allowed)} (got {value!r})")
+    sdtm = {"evaluator_id": evaluator_id, "partial_dates": partial_dates,
+            "repeated_scans": repeated_scans,
+            "subjects_without_tumour_data": dm_without_tumour_data}
     info = run_recist(input, out, options_path=options, fmt=format, evaluator=evaluator,
-                      studyid=studyid, plots=plots, force=force)
+                      studyid=studyid, plots=plots, force=force, sdtm_options=sdtm)
     _summary(info)
+    v = info["validation"]
+    if strict and v["subjects"]:
+        typer.echo(f"error: {v['subjects']} subject(s) have baseline validation errors "
+                   "(--strict); outputs written, see messages.csv", err=True)
+        raise typer.Exit(1)

@@ -20,38 +20,92 @@ AVAL_RESP: dict[str, int] = {"CR": 1, "PR": 2, "SD": 3, "NON-CR/NON-PD": 4, "PD"
                              "MISSING": 7}
 
 
-def _study_day_from_offset(offset: Any) -> Any:
-    """Day offset (0 = reference date) -> SDTM study day (day 1 = reference date, no day 0)."""
-    import pandas as pd
-
-    if offset is None or pd.isna(offset):
-        return pd.NA
-    o = int(offset)
-    return o + 1 if o >= 0 else o
-
-
 def _frame(result: Any, name: str) -> pd.DataFrame:
     if isinstance(result, Mapping):
         return result[name]
     return getattr(result, name)
 
 
-def _visit_lookup(assessments: pd.DataFrame | None) -> dict[tuple[str, int], tuple[Any, Any]]:
-    if assessments is None:
-        return {}
-    out = {}
-    for rec in assessments.to_dict("records"):
-        out[(str(rec["subject_id"]), int(rec["tp"]))] = (rec.get("visitnum"), rec.get("label"))
+# Every helper below works on whole columns (a 100,000-patient cohort has 1.2 million time
+# points and 4 million RS records): no Python loop over records.
+
+def _col(df: pd.DataFrame, name: str) -> pd.Series:
+    """``df[name]``, or an all-missing column when the frame lacks it."""
+    import pandas as pd
+
+    if name in df.columns:
+        return df[name].reset_index(drop=True)
+    return pd.Series([None] * len(df), dtype=object)
+
+
+def _iso(dates: pd.Series) -> pd.Series:
+    """Dates as ``YYYY-MM-DD`` text, None where missing."""
+    import pandas as pd
+
+    d = pd.to_datetime(dates, errors="coerce")
+    return d.dt.strftime("%Y-%m-%d").astype(object).where(d.notna(), None)
+
+
+def _sdtm_day(offset: pd.Series) -> pd.Series:
+    """Day offset (0 = reference date) -> SDTM study day (day 1 = reference date, no day 0)."""
+    import pandas as pd
+
+    o = pd.to_numeric(offset, errors="coerce").astype("Float64").round().astype("Int64")
+    return o.where(o < 0, o + 1)
+
+
+def _day_column(sid: pd.Series, dates: pd.Series, offsets: pd.Series | None,
+                refs: dict[str, Any]) -> pd.Series:
+    """Study day of each record: from the date and the subject's reference date when the
+    subject is in ``refs`` (NA when either is missing), else from the day offset."""
+    import pandas as pd
+
+    has_ref = sid.isin(list(refs)).to_numpy() if refs else None
+    if offsets is None:
+        out = pd.Series(pd.NA, index=sid.index, dtype="Int64")
+    else:
+        out = _sdtm_day(offsets.reset_index(drop=True))
+    if has_ref is not None and has_ref.any():
+        ref = pd.to_datetime(sid.map(refs), errors="coerce").dt.normalize()
+        d = (pd.to_datetime(dates, errors="coerce").dt.normalize() - ref).dt.days
+        by_date = _sdtm_day(d)
+        out = out.where(~has_ref, by_date)
     return out
 
 
-def _study_day(date, ref) -> Any:
+def _visits(sid: pd.Series, tp: pd.Series, assessments: pd.DataFrame | None
+            ) -> tuple[pd.Series, pd.Series]:
+    """VISITNUM (the assessment's ``visitnum``, else tp) and VISIT (its ``label``, else
+    ``"TP <tp>"``) of each (subject, tp); whole numbers print without a decimal point."""
+    import numpy as np
     import pandas as pd
 
-    if date is None or ref is None or pd.isna(date) or pd.isna(ref):
-        return pd.NA
-    d = (pd.Timestamp(date).normalize() - pd.Timestamp(ref).normalize()).days
-    return d + 1 if d >= 0 else d
+    tp = pd.to_numeric(tp.reset_index(drop=True)).astype("int64")
+    num = pd.Series(np.nan, index=tp.index, dtype=float)
+    label = pd.Series([None] * len(tp), index=tp.index, dtype=object)
+    if assessments is not None and len(tp):
+        a = pd.DataFrame({"_sid": assessments["subject_id"].astype(str).to_numpy(),
+                          "_tp": pd.to_numeric(assessments["tp"]).astype("int64").to_numpy(),
+                          "_num": (pd.to_numeric(assessments["visitnum"], errors="coerce")
+                                   .to_numpy(dtype=float) if "visitnum" in assessments.columns
+                                   else np.nan),
+                          "_label": (assessments["label"].astype(object).to_numpy()
+                                     if "label" in assessments.columns else None)})
+        a = a.drop_duplicates(["_sid", "_tp"], keep="last")
+        key = pd.DataFrame({"_sid": sid.astype(str).to_numpy(), "_tp": tp.to_numpy()})
+        m = key.merge(a, on=["_sid", "_tp"], how="left")
+        num = pd.Series(m["_num"].to_numpy(dtype=float), index=tp.index)
+        label = pd.Series(m["_label"].to_numpy(dtype=object), index=tp.index)
+    num = num.where(num.notna(), tp.astype(float))
+    whole = (num == num.round()).to_numpy()
+    if whole.all():
+        num_out = num.round().astype("Int64")
+    else:  # 1.5 stays 1.5, 3 stays 3 (not 3.0)
+        num_out = pd.Series([int(v) if w else float(v) for v, w in zip(num, whole, strict=True)],
+                            index=tp.index, dtype=object)
+    missing = label.isna().to_numpy()
+    label = label.where(~missing, "TP " + tp.astype(str))
+    return num_out, label
 
 
 def _refs(subjects: pd.DataFrame | None) -> dict[str, Any]:
@@ -59,22 +113,6 @@ def _refs(subjects: pd.DataFrame | None) -> dict[str, Any]:
         return {}
     return dict(zip(subjects["subject_id"].astype(str), subjects["reference_date"],
                     strict=True))
-
-
-def _iso(d) -> Any:
-    import pandas as pd
-
-    return None if d is None or pd.isna(d) else pd.Timestamp(d).strftime("%Y-%m-%d")
-
-
-def _visit(vis, sid, tp):
-    import pandas as pd
-
-    num, label = vis.get((sid, int(tp)), (None, None))
-    if num is None or pd.isna(num):
-        num = tp
-    num = int(num) if float(num) == int(float(num)) else float(num)
-    return num, label if label is not None and not pd.isna(label) else f"TP {int(tp)}"
 
 
 def to_rs(result: Any, *, studyid: str = "STUDY", assessments: pd.DataFrame | None = None,
@@ -92,47 +130,63 @@ def to_rs(result: Any, *, studyid: str = "STUDY", assessments: pd.DataFrame | No
     subjects
         Optional table with ``reference_date`` for RSDY; else the time point's ``day``.
     """
+    import numpy as np
     import pandas as pd
 
-    tps = _frame(result, "timepoints")
-    bor = _frame(result, "best_response")
-    vis, refs = _visit_lookup(assessments), _refs(subjects)
+    tps = _frame(result, "timepoints").sort_values(["subject_id", "tp"])
+    tps = tps[pd.to_numeric(tps["tp"]).to_numpy() != 0].reset_index(drop=True)
+    bor = _frame(result, "best_response").sort_values("subject_id").reset_index(drop=True)
+    refs = _refs(subjects)
+    sid = tps["subject_id"].astype(str)
+    num, label = _visits(sid, tps["tp"], assessments)
+    rsdtc = _iso(_col(tps, "date"))
+    rsdy = _day_column(sid, _col(tps, "date"), _col(tps, "day") if "day" in tps.columns
+                       else None, refs)
     tests = (("TRGRESP", "Target Response", "target"),
              ("NTRGRESP", "Non-target Response", "non_target"),
              ("NEWLPROG", "New Lesion Progression", "new_lesions"),
              ("OVRLRESP", "Overall Response", "overall"))
-    newl = {"YES": "Y", "NO": "N"}
-    rows = []
-    for rec in tps.sort_values(["subject_id", "tp"]).to_dict("records"):
-        if int(rec["tp"]) == 0:
-            continue
-        sid = str(rec["subject_id"])
-        num, label = _visit(vis, sid, rec["tp"])
-        day = (_study_day(rec.get("date"), refs.get(sid)) if sid in refs
-               else _study_day_from_offset(rec.get("day")))
-        for cd, name, col in tests:
-            val = rec.get(col)
-            if val is None or pd.isna(val) or val == "NA":
-                continue
-            val = newl.get(val, val) if cd == "NEWLPROG" else val
-            rows.append({"USUBJID": sid, "RSTESTCD": cd, "RSTEST": name, "RSORRES": val,
-                         "RSSTRESC": val, "VISITNUM": num, "VISIT": label,
-                         "RSDTC": _iso(rec.get("date")), "RSDY": day})
-    for rec in bor.sort_values("subject_id").to_dict("records"):
-        sid = str(rec["subject_id"])
-        d = rec.get("bor_date")
-        rows.append({"USUBJID": sid, "RSTESTCD": "BESTRSP", "RSTEST": "Best Overall Response",
-                     "RSORRES": rec["bor"], "RSSTRESC": rec["bor"], "VISITNUM": pd.NA,
-                     "VISIT": None, "RSDTC": _iso(d),
-                     "RSDY": _study_day(d, refs.get(sid)) if sid in refs else pd.NA})
-    out = pd.DataFrame(rows, columns=["USUBJID", "RSTESTCD", "RSTEST", "RSORRES", "RSSTRESC",
-                                      "VISITNUM", "VISIT", "RSDTC", "RSDY"])
+    parts = []
+    for k, (cd, name, col) in enumerate(tests):
+        val = _col(tps, col).astype(object)
+        keep = (val.notna() & (val != "NA")).to_numpy(dtype=bool)
+        if cd == "NEWLPROG":
+            val = val.replace({"YES": "Y", "NO": "N"})
+        idx = np.flatnonzero(keep)
+        parts.append(pd.DataFrame({
+            "_row": idx, "_k": k, "USUBJID": sid.to_numpy()[idx], "RSTESTCD": cd,
+            "RSTEST": name, "RSORRES": val.to_numpy()[idx], "RSSTRESC": val.to_numpy()[idx],
+            "VISITNUM": num.iloc[idx].to_numpy(), "VISIT": label.to_numpy()[idx],
+            "RSDTC": rsdtc.to_numpy()[idx], "RSDY": rsdy.iloc[idx].to_numpy()}))
+    cols = ["USUBJID", "RSTESTCD", "RSTEST", "RSORRES", "RSSTRESC", "VISITNUM", "VISIT",
+            "RSDTC", "RSDY"]
+    tp_rows = pd.concat(parts, ignore_index=True).sort_values(["_row", "_k"], kind="stable")
+    bsid = bor["subject_id"].astype(str)
+    bdate = _col(bor, "bor_date")
+    bor_rows = pd.DataFrame({
+        "USUBJID": bsid.to_numpy(), "RSTESTCD": "BESTRSP", "RSTEST": "Best Overall Response",
+        "RSORRES": bor["bor"].to_numpy(), "RSSTRESC": bor["bor"].to_numpy(),
+        "VISITNUM": pd.NA, "VISIT": None, "RSDTC": _iso(bdate).to_numpy(),
+        "RSDY": _day_column(bsid, bdate, None, refs).to_numpy()})
+    out = pd.concat([tp_rows[cols], bor_rows[cols]], ignore_index=True)
+    out["VISITNUM"] = _whole_as_int(out["VISITNUM"])
+    out["RSDY"] = out["RSDY"].astype("Int64")
     out.insert(0, "DOMAIN", "RS")
     out.insert(0, "STUDYID", studyid)
     out.insert(3, "RSSEQ", out.groupby("USUBJID").cumcount() + 1)
     out.insert(6, "RSCAT", criteria)
     out["RSEVAL"] = evaluator
     return out
+
+
+def _whole_as_int(v: pd.Series) -> pd.Series:
+    """Int64 when every number is whole (or missing), else the column unchanged."""
+    import pandas as pd
+
+    num = pd.to_numeric(v, errors="coerce")
+    if (num.isna() | (num == num.round())).all():
+        return num.round().astype("Int64")
+    return v
 
 
 def to_adrs(result: Any, *, studyid: str = "STUDY", subjects: pd.DataFrame | None = None,
@@ -157,55 +211,81 @@ def to_adrs(result: Any, *, studyid: str = "STUDY", subjects: pd.DataFrame | Non
     the first overall PD (or iCPD) inside that window. iRECIST codes have no AVAL (admiralonco
     codes RECIST 1.1 categories only).
     """
+    import numpy as np
     import pandas as pd
 
     tps = _frame(result, "timepoints").sort_values(["subject_id", "tp"], kind="stable")
-    vis, refs = _visit_lookup(assessments), _refs(subjects)
-    rows = []
-
-    def add(sid, cd, name, avalc, aval, adt, tp=None, day=None, anl="Y"):
-        num, label = _visit(vis, sid, tp) if tp is not None else (pd.NA, None)
-        ady = (_study_day(adt, refs[sid]) if sid in refs
-               else _study_day_from_offset(day))
-        rows.append({"USUBJID": sid, "PARAMCD": cd, "PARAM": name, "AVALC": avalc,
-                     "AVAL": aval, "ADT": _iso(adt), "ADY": ady, "AVISITN": num,
-                     "AVISIT": label, "ANL01FL": anl})
-
+    refs = _refs(subjects)
     # records inside the BOR/PFS window (R8.1: up to the first PD, none after new therapy)
     window = (tps["in_bor_window"].astype(bool) if "in_bor_window" in tps.columns
               else pd.Series(True, index=tps.index))
-    for rec, inw in zip(tps.to_dict("records"), window, strict=True):
-        if int(rec["tp"]) == 0:
-            continue
-        sid = str(rec["subject_id"])
-        add(sid, "OVR", f"Overall Response by {evaluator}", rec["overall"],
-            AVAL_RESP.get(rec["overall"], pd.NA), rec.get("date"), rec["tp"], rec.get("day"),
-            anl="Y" if inw else None)
-    first_pd = (tps[tps["overall"].isin(["PD", "iCPD"]) & (tps["tp"] > 0) & window]
-                .sort_values("tp").groupby("subject_id").first())
-    sets = [("", result)] + ([("C", confirmed)] if confirmed is not None else [])
-    for prefix, res in sets:
-        bor = _frame(res, "best_response")
-        for rec in bor.sort_values("subject_id").to_dict("records"):
-            sid, b = str(rec["subject_id"]), rec["bor"]
-            tp = rec.get("bor_tp")
-            tp = None if tp is None or pd.isna(tp) else int(tp)
-            word = "Confirmed " if prefix else ""
-            add(sid, f"{prefix}BOR", f"{word}Best Overall Response by {evaluator}", b,
-                AVAL_RESP.get(b, pd.NA), rec.get("bor_date"), tp)
-            resp = b in ("CR", "PR")
-            add(sid, f"{prefix}RSP", f"{word}Response by {evaluator}", "Y" if resp else "N",
-                1 if resp else 0, rec.get("bor_date") if resp else None)
-    for sid in sorted(_frame(result, "best_response")["subject_id"].astype(str)):
-        if sid in first_pd.index:
-            r = first_pd.loc[sid]
-            add(sid, "PD", f"Disease Progression by {evaluator}", "Y", 1, r["date"],
-                int(r["tp"]), r.get("day"))
-        else:
-            add(sid, "PD", f"Disease Progression by {evaluator}", "N", 0, None)
     cols = ["USUBJID", "PARAMCD", "PARAM", "AVALC", "AVAL", "ADT", "ADY", "AVISITN", "AVISIT",
             "ANL01FL"]
-    out = pd.DataFrame(rows, columns=cols)
+
+    def block(sid, cd, name, avalc, adt, *, aval=None, tp=None, day=None, anl="Y"):
+        sid = pd.Series(np.asarray(sid, dtype=object)).astype(str)
+        n = len(sid)
+        avalc = pd.Series(np.asarray(avalc, dtype=object))
+        if aval is None:
+            aval = avalc.map(AVAL_RESP)
+        adt = pd.Series(adt).reset_index(drop=True) if adt is not None else pd.Series(
+            [None] * n, dtype=object)
+        if tp is None:
+            num, label = pd.Series(pd.NA, index=range(n), dtype="Int64"), [None] * n
+        else:
+            num, label = _visits(sid, pd.Series(tp), assessments)
+            num, label = num.to_numpy(), label.to_numpy()
+        return pd.DataFrame({
+            "USUBJID": sid.to_numpy(), "PARAMCD": cd, "PARAM": name, "AVALC": avalc.to_numpy(),
+            "AVAL": pd.array(pd.Series(aval).to_numpy(dtype=object), dtype="Int64"),
+            "ADT": _iso(adt).to_numpy(), "ADY": _day_column(sid, adt, day, refs).to_numpy(),
+            "AVISITN": num, "AVISIT": label, "ANL01FL": anl})
+
+    post = tps[pd.to_numeric(tps["tp"]).to_numpy() != 0]
+    inw = window[post.index].to_numpy(dtype=bool)
+    parts = [block(post["subject_id"], "OVR", f"Overall Response by {evaluator}",
+                   post["overall"], _col(post, "date"), tp=post["tp"],
+                   day=_col(post, "day") if "day" in post.columns else None,
+                   anl=np.where(inw, "Y", None))]
+    sets = [("", result)] + ([("C", confirmed)] if confirmed is not None else [])
+    for prefix, res in sets:
+        bor = _frame(res, "best_response").sort_values("subject_id").reset_index(drop=True)
+        word = "Confirmed " if prefix else ""
+        b = bor["bor"].astype(object)
+        tp = pd.to_numeric(_col(bor, "bor_tp"), errors="coerce")
+        has_tp = tp.notna().to_numpy()
+        bdate = _col(bor, "bor_date")
+        bor_block = block(bor["subject_id"], f"{prefix}BOR",
+                          f"{word}Best Overall Response by {evaluator}", b, bdate)
+        if has_tp.any():  # visit of the BOR time point where it has one
+            vn, vl = _visits(bor["subject_id"][has_tp].astype(str), tp[has_tp], assessments)
+            bor_block["AVISITN"] = bor_block["AVISITN"].astype(object)
+            bor_block.loc[has_tp, "AVISITN"] = vn.to_numpy()
+            bor_block.loc[has_tp, "AVISIT"] = vl.to_numpy()
+        resp = b.isin(["CR", "PR"]).to_numpy()
+        parts += [bor_block,
+                  block(bor["subject_id"], f"{prefix}RSP", f"{word}Response by {evaluator}",
+                        np.where(resp, "Y", "N"), bdate.where(resp, None),
+                        aval=resp.astype(int))]
+    win_tps = tps[tps["overall"].isin(["PD", "iCPD"]) & (tps["tp"] > 0) & window]
+    first_pd = win_tps.sort_values("tp").groupby("subject_id").first()
+    first_pd.index = first_pd.index.astype(str)
+    sids = pd.Series(sorted(_frame(result, "best_response")["subject_id"].astype(str)),
+                     dtype=object)
+    has_pd = sids.isin(first_pd.index).to_numpy()
+    pd_sid = sids[has_pd]
+    r = first_pd.loc[pd_sid.to_numpy()] if has_pd.any() else first_pd.iloc[:0]
+    pd_yes = block(pd_sid, "PD", f"Disease Progression by {evaluator}", ["Y"] * len(pd_sid),
+                   _col(r, "date"), aval=[1] * len(pd_sid), tp=_col(r, "tp"),
+                   day=_col(r, "day") if "day" in r.columns else None)
+    pd_no = block(sids[~has_pd], "PD", f"Disease Progression by {evaluator}",
+                  ["N"] * int((~has_pd).sum()), None, aval=[0] * int((~has_pd).sum()))
+    pd_rows = pd.concat([pd_yes.assign(_i=np.flatnonzero(has_pd)),
+                         pd_no.assign(_i=np.flatnonzero(~has_pd))]).sort_values("_i")
+    parts.append(pd_rows.drop(columns="_i"))
+    out = pd.concat([p_[cols] for p_ in parts], ignore_index=True)
+    out["AVISITN"] = _whole_as_int(out["AVISITN"])
+    out["ADY"] = out["ADY"].astype("Int64")
     order = {"OVR": 0, "BOR": 1, "CBOR": 2, "RSP": 3, "CRSP": 4, "PD": 5}
     out = out.assign(_o=out["PARAMCD"].map(order)).sort_values(
         ["USUBJID", "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
@@ -225,28 +305,38 @@ def to_adtte(result: Any, *, studyid: str = "STUDY", subjects: pd.DataFrame | No
     ``pfs_day_offset``); CNSR = 0 for an event, 1 for censoring; EVNTDESC/CNSDTDSC carry the
     engine's reason code.
     """
+    import numpy as np
     import pandas as pd
 
-    pfs = _frame(result, "pfs")
+    pfs = _frame(result, "pfs").sort_values("subject_id").reset_index(drop=True)
     refs = _refs(subjects)
-    rows = []
-    for rec in pfs.sort_values("subject_id").to_dict("records"):
-        sid = str(rec["subject_id"])
-        ev = bool(rec["event"])
-        rows.append({"USUBJID": sid, "PARAMCD": "PFS", "PARAM": "Progression-Free Survival (days)",
-                     "STARTDT": _iso(refs.get(sid)), "ADT": _iso(rec.get("date")),
-                     "AVAL": rec.get("days"), "CNSR": 0 if ev else 1,
-                     "EVNTDESC": rec.get("reason") if ev else None,
-                     "CNSDTDSC": None if ev else rec.get("reason")})
-        start = rec.get("response_start_date")
-        if start is not None and not pd.isna(start) and "dor_days" in rec:
-            dev = bool(rec.get("dor_event"))
-            rows.append({"USUBJID": sid, "PARAMCD": "DURRSP",
-                         "PARAM": "Duration of Response (days)", "STARTDT": _iso(start),
-                         "ADT": _iso(rec.get("date")), "AVAL": rec.get("dor_days"),
-                         "CNSR": 0 if dev else 1, "EVNTDESC": rec.get("reason") if dev else None,
-                         "CNSDTDSC": None if dev else rec.get("reason")})
-    out = pd.DataFrame(rows, columns=["USUBJID", "PARAMCD", "PARAM", "STARTDT", "ADT", "AVAL",
-                                      "CNSR", "EVNTDESC", "CNSDTDSC"])
+    sid = pfs["subject_id"].astype(str)
+    ev = pfs["event"].astype(bool).to_numpy()
+    reason = _col(pfs, "reason").astype(object)
+    adt = _iso(_col(pfs, "date")).to_numpy()
+    rows = [pd.DataFrame({
+        "_i": np.arange(len(pfs)), "_k": 0, "USUBJID": sid.to_numpy(), "PARAMCD": "PFS",
+        "PARAM": "Progression-Free Survival (days)",
+        "STARTDT": _iso(sid.map(refs)).to_numpy() if refs else None, "ADT": adt,
+        "AVAL": _col(pfs, "days").to_numpy(), "CNSR": np.where(ev, 0, 1),
+        "EVNTDESC": reason.where(ev, None).to_numpy(),
+        "CNSDTDSC": reason.where(~ev, None).to_numpy()})]
+    start = _col(pfs, "response_start_date")
+    dur = (start.notna().to_numpy() if "dor_days" in pfs.columns
+           else np.zeros(len(pfs), dtype=bool))
+    if dur.any():
+        dev = _col(pfs, "dor_event").fillna(False).astype(bool).to_numpy()[dur]
+        rows.append(pd.DataFrame({
+            "_i": np.flatnonzero(dur), "_k": 1, "USUBJID": sid.to_numpy()[dur],
+            "PARAMCD": "DURRSP", "PARAM": "Duration of Response (days)",
+            "STARTDT": _iso(start[dur]).to_numpy(), "ADT": adt[dur],
+            "AVAL": pfs["dor_days"].to_numpy()[dur], "CNSR": np.where(dev, 0, 1),
+            "EVNTDESC": reason[dur].where(dev, None).to_numpy(),
+            "CNSDTDSC": reason[dur].where(~dev, None).to_numpy()}))
+    out = pd.concat(rows, ignore_index=True).sort_values(["_i", "_k"], kind="stable")
+    out = out.drop(columns=["_i", "_k"]).reset_index(drop=True)
+    out = out[["USUBJID", "PARAMCD", "PARAM", "STARTDT", "ADT", "AVAL", "CNSR", "EVNTDESC",
+               "CNSDTDSC"]]
+    out["AVAL"] = _whole_as_int(out["AVAL"])
     out.insert(0, "STUDYID", studyid)
     return out

@@ -23,6 +23,7 @@ from ._policy import CleaningPolicy
 from ._raw import RawTable
 from ._schema import (
     ID_COLUMNS,
+    MAX_ABS_DAYS,
     OPTIONAL_COLUMNS,
     SERIES_KEY,
     STR_DTYPE,
@@ -197,6 +198,9 @@ def clean(raw: RawTable, spec: CleanSpec) -> LoadResult:
     led.drop(tblank, "missing_time")
     led.drop(~tok | ~np.isfinite(tval), "bad_time", np.array([f"time {t!r}" for t in ttext], dtype=object))
     tval = tval * TIME_UNITS[spec.time_unit]
+    led.drop(np.isfinite(tval) & ~(np.abs(tval) <= MAX_ABS_DAYS), "bad_time",
+             np.array([f"time {t!r} beyond +/-{MAX_ABS_DAYS:,.0f} days" for t in ttext],
+                      dtype=object))
     if spec.time_unit != "day":
         notes.append(f"time converted from {spec.time_unit}s to days (x{TIME_UNITS[spec.time_unit]:g})")
 
@@ -321,7 +325,7 @@ def clean(raw: RawTable, spec: CleanSpec) -> LoadResult:
     order = sort_order(table)
     table = table.iloc[order].reset_index(drop=True)
     kept_rows = kept_rows[order]
-    table = validate_tumour_sizes(table, file=file)
+    table = validate_tumour_sizes(table, file=file, max_size_mm=policy.max_size_mm)
 
     # ---- report -----------------------------------------------------------------------------
     drop_idx = np.flatnonzero(~alive)

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from ..errors import ConfigError
+from ._schema import MAX_SIZE_MM
 
 #: Reason code -> explanation. Codes appear in ``LoadReport.dropped["reason"]`` and
 #: ``LoadReport.changed["reason"]``.
@@ -22,14 +23,15 @@ REASONS: dict[str, str] = {
     "missing_series": "series (lesion) id is blank",
     "missing_required": "a required field derived by the format reader is blank or unparseable",
     "missing_time": "time is blank (policy missing_time='drop')",
-    "bad_time": "time is not a finite number",
+    "bad_time": "time is not a finite number within +/-36,525 days (100 years; MAX_ABS_DAYS)",
     "not_evaluable": "size recorded as NOT EVALUABLE / NE (policy not_evaluable='drop')",
     "too_small_dropped": "size recorded as TOO SMALL TO MEASURE (policy too_small='drop')",
     "blank_size": "size is blank (policy blank='drop')",
     "unparseable_size": "size is neither a number nor a known text code",
     "non_finite_size": "size is NaN or infinite",
     "negative_size": "size is negative: a diameter cannot be below 0 mm",
-    "absurd_size": "size (in mm) exceeds policy.max_size_mm (default 500 mm, see CleaningPolicy)",
+    "absurd_size": f"size (in mm) exceeds policy.max_size_mm (default {MAX_SIZE_MM:g} mm, see "
+    "CleaningPolicy)",
     "unknown_unit": "size unit is not one of mm, cm",
     "zero_dropped": "size is 0 mm (policy zero='drop')",
     "duplicate_time": "another row of the same series has the same time; the first one is kept "
@@ -38,7 +40,7 @@ REASONS: dict[str, str] = {
     "row by averaging the sizes (policy duplicates='mean')",
     # changes
     "too_small_to_measure": "TOO SMALL TO MEASURE replaced by policy.too_small_mm (default 5 mm, "
-    "RECIST 1.1 practice: spec/RECIST.md R3.4, Eisenhauer et al. 2009 and RECIST FAQ)",
+    "RECIST 1.1 practice: docs/recist.md#r3-4, Eisenhauer et al. 2009 and RECIST FAQ)",
     "not_evaluable_missing": "NOT EVALUABLE kept as a missing size (policy not_evaluable='missing')",
     "blank_missing": "blank size kept as a missing size (policy blank='missing')",
     "unit_cm_to_mm": "size given in cm, multiplied by 10 to mm",
@@ -72,7 +74,7 @@ class CleaningPolicy:
     not_evaluable : {"drop", "missing"}
         Sizes written as one of ``not_evaluable_tokens`` (``NOT EVALUABLE``, ``NE``). Default
         ``"drop"``: the lesion was not assessed, so there is no reading (TumorGrowth.jl drops
-        these rows; Genentech/jmpost keeps them as missing; see data/laleh2022/README-s1-format.md).
+        these rows; Genentech/jmpost keeps them as missing; see docs/data-formats.md#cleaning).
         ``"missing"`` keeps the row with a missing (NaN) size.
     too_small : {"value", "drop"}
         Sizes written as one of ``too_small_tokens`` (``TOO SMALL TO MEASURE``). Default
@@ -80,21 +82,21 @@ class CleaningPolicy:
     too_small_mm : float
         Value substituted for TOO SMALL TO MEASURE, default 5 mm: RECIST 1.1 practice
         (Eisenhauer et al. 2009, Eur J Cancer 45:228, and the RECIST working-group FAQ on
-        lesions < 5 mm; spec/RECIST.md R3.4, option ``tstm_default_mm``).
+        lesions < 5 mm; docs/recist.md#r3-4, option ``tstm_default_mm``).
     blank : {"drop", "missing"}
         Blank sizes; default ``"drop"`` (no reading was recorded).
     negative : {"drop", "error"}
         Negative sizes (impossible for a diameter); default ``"drop"``.
     max_size_mm : float
-        Sizes above this (after unit conversion) are absurd. Default 500 mm (illustrative bound):
-        a longest diameter of half a metre exceeds any plausible human solid-tumour lesion; the
-        largest diameter in the Laleh et al. 2022 data (8,560 readings) is 228 mm, so the bound
-        leaves a factor > 2 while catching unit slips (e.g. µm or 0.1 mm written as mm).
+        Sizes above this (after unit conversion) are absurd. Default
+        :data:`oncodyn.data._schema.MAX_SIZE_MM` = 500 mm (illustrative bound, sourced there),
+        the same limit :func:`~oncodyn.data.validate_tumour_sizes` applies, so a valid table
+        always reads back whole; the loaded table is validated with this policy's value.
     absurd : {"drop", "error"}
         What to do with sizes above ``max_size_mm``; default ``"drop"``.
     zero : {"keep", "drop"}
         Sizes of exactly 0 mm. Default ``"keep"``: RECIST 1.1 records 0 mm for a target lesion
-        that disappeared (spec/RECIST.md R3.4), a real and informative reading.
+        that disappeared (docs/recist.md#r3-4), a real and informative reading.
     duplicates : {"first", "mean", "error"}
         Several rows of one series at the same time. Default ``"first"``: keep the first row in
         file order and drop the others (reported). It never invents a value, and in the Laleh
@@ -115,7 +117,7 @@ class CleaningPolicy:
     too_small_mm: float = 5.0
     blank: Literal["drop", "missing"] = "drop"
     negative: Literal["drop", "error"] = "drop"
-    max_size_mm: float = 500.0
+    max_size_mm: float = MAX_SIZE_MM
     absurd: Literal["drop", "error"] = "drop"
     zero: Literal["keep", "drop"] = "keep"
     duplicates: Literal["first", "mean", "error"] = "first"

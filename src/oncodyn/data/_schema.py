@@ -10,7 +10,8 @@ arm        str      treatment arm within the study (optional: may be NA)
 subject    str      subject (patient) id, never missing; kept as text (19-digit ids survive)
 series     str      lesion or series id within the subject, never missing
 time       float64  days relative to treatment start (finite; negative = before treatment)
-size       float64  millimetres (longest diameter or sum of diameters); >= 0, or NaN when a
+size       float64  millimetres (longest diameter or sum of diameters); 0 <= size <=
+                    ``max_size_mm`` (default :data:`MAX_SIZE_MM`, 500 mm), or NaN when a
                     policy keeps a not-evaluable reading as missing
 ========== ======== =========================================================================
 
@@ -34,6 +35,18 @@ SERIES_KEY: tuple[str, ...] = ("study", "subject", "series")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("study", "arm")
 ID_COLUMNS: tuple[str, ...] = ("study", "arm", "subject", "series")
 STR_DTYPE = "str"
+#: Largest plausible size in mm, the one limit shared by :func:`validate_tumour_sizes` and the
+#: readers' :class:`~oncodyn.data.CleaningPolicy` (its ``max_size_mm`` default), so that a valid
+#: table always reads back whole. 500 mm, ILLUSTRATIVE bound: a longest diameter of half a metre
+#: exceeds any plausible human solid-tumour lesion; the largest diameter in the Laleh et al. 2022
+#: data (8,560 readings) is 228 mm, so the bound leaves a factor > 2 while catching unit slips
+#: (e.g. µm or 0.1 mm written as mm).
+MAX_SIZE_MM = 500.0
+#: Largest plausible |time| in days from the reference date: 100 years (36,525 days), longer
+#: than any follow-up; a larger value (1e30, -1e20) is a sentinel or unit slip. The one limit
+#: shared by :func:`validate_tumour_sizes`, the readers' cleaning (reason ``bad_time``) and the
+#: lesion tables' ``day`` column (:mod:`oncodyn.data.lesions`).
+MAX_ABS_DAYS = 36525.0
 
 
 def _row_label(df: pd.DataFrame, pos: int) -> Any:
@@ -62,12 +75,13 @@ def sort_order(df: pd.DataFrame) -> np.ndarray:
     return np.lexsort((df["time"].to_numpy(dtype=float), series_codes(df)))
 
 
-def validate_tumour_sizes(df: pd.DataFrame, *, file: str | None = None) -> pd.DataFrame:
+def validate_tumour_sizes(df: pd.DataFrame, *, file: str | None = None,
+                          max_size_mm: float = MAX_SIZE_MM) -> pd.DataFrame:
     """Check a canonical tumour-size table and return it with canonical dtypes and column order.
 
     Checks: required columns ``subject``, ``series``, ``time``, ``size`` present (``study`` and
     ``arm`` are added as all-NA when absent); ids are non-missing text (numbers are converted to
-    text); ``time`` is finite float (days); ``size`` is float, >= 0 or NaN; no two rows share
+    text); ``time`` is finite float (days); ``size`` is float, ``0 <= size <= max_size_mm`` or NaN; no two rows share
     ``(study, subject, series, time)``; rows are sorted by ``(study, subject, series, time)``.
 
     Parameters
@@ -76,6 +90,10 @@ def validate_tumour_sizes(df: pd.DataFrame, *, file: str | None = None) -> pd.Da
         The table; covariate columns after the canonical ones are kept unchanged.
     file : str, optional
         Named in error messages.
+    max_size_mm : float, optional
+        Largest accepted size, default :data:`MAX_SIZE_MM` (500 mm): the same limit as the
+        default ``CleaningPolicy.max_size_mm`` of the readers, so a table valid here reads back
+        whole; the readers pass their policy's value.
 
     Returns
     -------
@@ -130,16 +148,23 @@ def validate_tumour_sizes(df: pd.DataFrame, *, file: str | None = None) -> pd.Da
             src = conv
         values = src.to_numpy(dtype=float, na_value=np.nan)
         if col == "time":
-            bad = ~np.isfinite(values)
+            bad = ~(np.abs(values) <= MAX_ABS_DAYS)
             if bad.any():
                 pos = int(np.flatnonzero(bad)[0])
-                raise _error(df, pos, col, f"time must be finite, got {values[pos]!r}", file)
+                raise _error(df, pos, col, f"time must be finite and within +/-{MAX_ABS_DAYS:,.0f} "
+                             f"days (100 years), got {values[pos]!r}", file)
         else:
             bad = np.isinf(values) | (values < 0)
             if bad.any():
                 pos = int(np.flatnonzero(bad)[0])
                 raise _error(df, pos, col, f"size must be >= 0 and finite (or NaN for missing), "
                              f"got {values[pos]!r}", file)
+            big = values > max_size_mm
+            if big.any():
+                pos = int(np.flatnonzero(big)[0])
+                raise _error(df, pos, col, f"size {values[pos]!r} mm exceeds max_size_mm = "
+                             f"{max_size_mm:g} mm (implausible; a unit slip? pass max_size_mm, "
+                             "and the same CleaningPolicy.max_size_mm when reading it back)", file)
         out[col] = values
     for col in df.columns:
         if col not in TUMOUR_SIZE_COLUMNS:

@@ -4,7 +4,7 @@ Sources: CDISC SDTMIG v3.3+ TU, TR, RS domains and the CDISC RECIST 1.1 oncology
 supplement (controlled terms ``TUMIDENT``, ``LDIAM``, ``LPERP``, ``TUMSTATE``, ``OVRLRESP``...);
 variable usage checked against the pharmaverse example data ``pharmaversesdtm::tu_onco_recist`` /
 ``tr_onco_recist`` and the admiralonco ADRS/ADTR templates (``aval_resp()`` coding CR=1, PR=2,
-SD=3, NON-CR/NON-PD=4, PD=5, NE=6, MISSING=7). See ``RECIST.md`` R13 and ``ECOSYSTEM.md`` §2.4.
+SD=3, NON-CR/NON-PD=4, PD=5, NE=6, MISSING=7). See docs/recist.md#r13 and docs/data-formats.md#sdtm.
 
 SDTM TU/TR -> canonical lesion table (:mod:`oncodyn.data.lesions`)
 ====================================================================
@@ -18,11 +18,20 @@ TUORRES / TUSTRESC             role: TARGET, NON-TARGET, NEW (row TUTESTCD = TUM
 TULOC                          organ; ``nodal`` = TULOC mentions LYMPH NODE
 TUMETHOD (or TRMETHOD)         method: CT SCAN -> CT, MRI, (CHEST) X-RAY -> CHEST_XRAY,
                                CALIPER; other methods (PET, BONE SCAN...) -> NA + note
-TUEVAL / TREVAL                one evaluator stream (``evaluator=``, R0.1)
-VISITNUM                       tp = rank of VISITNUM within the subject, lowest = 0 (baseline)
+TUEVAL / TREVAL                one reader (``evaluator=``, R0.1) and, with
+ + TUEVALID / TREVALID         ``evaluator_id=``; several readers are never pooled
+VISITNUM                       tp = rank of VISITNUM within the subject, lowest = 0 (baseline);
+                               two scans of a lesion under one VISITNUM on different dates:
+                               error, or one tp per date (``repeated_scans="split"``)
 VISIT                          assessments.label
 TRDTC (date part), TRDY        date; day = TRDY - 1 if TRDY >= 1 else TRDY (offset from
-                               the reference date); partial dates are refused
+                               the reference date); partial dates completed from TRDY + DM
+                               RFSTDTC, else first/last day of the month (``partial_dates``),
+                               each one reported in ``findings``; TRDY vs TRDTC disagreement
+                               reported in ``findings``
+TRSTRESN                       float noise rounded to 0.01 mm; finer precision refused at
+                               its TR row
+STUDYID                        ``SdtmTables.studyid`` (used for RS/ADRS/ADTTE)
 TRTESTCD LDIAM                 ld_mm  (TRSTRESN, TRSTRESU mm; cm x 10)
 TRTESTCD LPERP / SAXIS         sa_mm  (short axis of nodes)
 TRTESTCD TUMSTATE              state: PRESENT, ABSENT, UNEQUIVOCAL (non-target ->
@@ -35,6 +44,9 @@ TRORRES text on LDIAM/LPERP    TOO SMALL TO MEASURE -> TOO_SMALL_TO_MEASURE;
 TRLNKID ``T01.1``, ``T01.2``   split fragments: parent_lesion_id = T01, parent state SPLIT
 TRLNKID ``T02/T03``            merged lesions: the value goes to T02, T03 gets COALESCED into T02
 DM RFSTDTC, DTHDTC             subjects.reference_date, subjects.death_date
+DM subjects without TU/TR      ``no_tumour_data``: reported as missing; left out of
+                               ``subjects`` (default) or kept (BOR NE), see
+                               ``subjects_without_tumour_data``
 other TRTESTCD (SUMDIAM...)    dropped, counted in ``notes``
 =============================  ===========================================================
 
@@ -67,22 +79,38 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import DataError
 from ._cdisc_results import AVAL_RESP, to_adrs, to_adtte, to_rs
+from ._sdtm_in import (
+    FINDINGS_COLUMNS,
+    DateReader,
+    Findings,
+    PartialDates,
+    check_study_day,
+    select_reader,
+    size_mm,
+    study_offset,
+)
+from ._sdtm_in import col as _col
+from ._sdtm_in import dm_subjects as _dm_subjects
+from ._sdtm_in import studyid_of as _studyid
+from ._sdtm_in import summarise_findings as _summarise_findings
+from ._sdtm_in import text as _text
+from ._sdtm_in import upper_cols as _upper_cols
+from ._sdtm_in import visit_keys as _visit_keys
 from .lesions import (
     _METHOD_ALIASES,
     read_table,
     validate_assessments,
     validate_lesions,
-    validate_subjects,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["AVAL_RESP", "SdtmTables", "from_sdtm", "read_sdtm", "to_adrs", "to_adtte", "to_rs"]
+__all__ = ["AVAL_RESP", "FINDINGS_COLUMNS", "SdtmTables", "from_sdtm", "read_sdtm", "to_adrs", "to_adtte", "to_rs"]
 
 _NODAL = re.compile(r"LYMPH\s*NODE|\bNODE\b|\bNODAL\b", re.IGNORECASE)
 _EXTRA_METHODS = {"CT SCAN": "CT", "X-RAY": "CHEST_XRAY", "PHYSICAL EXAMINATION": "CALIPER",
@@ -104,102 +132,25 @@ _TESTS = ("LDIAM", "LPERP", "SAXIS", "TUMSTATE")
 
 @dataclass(frozen=True)
 class SdtmTables:
-    """Canonical tables built from SDTM, with a log of every dropped or inferred record."""
+    """Canonical tables built from SDTM, with a log of every dropped or inferred record.
+
+    ``findings``: one row per record-level finding (columns ``FINDINGS_COLUMNS``: file, row,
+    column, subject_id, value, finding, detail), ``finding`` one of ``imputed_date`` (a partial
+    date completed, how), ``study_day_disagrees`` (TRDY vs TRDTC - RFSTDTC).
+    ``no_tumour_data``: DM subjects without any TU/TR record (reported, never evaluated as if
+    measured). ``studyid``: the file's STUDYID (None when absent or ambiguous, see ``notes``).
+    """
 
     lesions: pd.DataFrame
     assessments: pd.DataFrame
     subjects: pd.DataFrame | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    findings: pd.DataFrame | None = None
+    no_tumour_data: tuple[str, ...] = field(default_factory=tuple)
+    studyid: str | None = None
 
 
 # --------------------------------------------------------------------------- helpers
-def _upper_cols(df: pd.DataFrame, what: str, file: str | None) -> pd.DataFrame:
-    import pandas as pd
-
-    if not isinstance(df, pd.DataFrame):
-        raise DataError(f"{what} must be a pandas DataFrame", file=file)
-    out = df.reset_index(drop=True).copy()
-    out.columns = [str(c).strip().upper() for c in out.columns]
-    for c in out.columns:  # SAS transport gives bytes; plain objects iterate fastest
-        if pd.api.types.is_string_dtype(out[c]) or out[c].dtype == object:
-            out[c] = out[c].astype(object).map(
-                lambda v: v.decode() if isinstance(v, bytes) else v)
-    return out
-
-
-def _col(df: pd.DataFrame, names: tuple[str, ...], what: str, file: str | None,
-         required: bool = True) -> str | None:
-    for n in names:
-        if n in df.columns:
-            return n
-    if required:
-        raise DataError(f"{what} lacks required variable (columns present: "
-                        f"{', '.join(df.columns)})", file=file, column=names[0])
-    return None
-
-
-def _text(v: Any) -> str | None:
-    import pandas as pd
-
-    if v is None or (not isinstance(v, str) and pd.isna(v)):
-        return None
-    s = str(v).strip()
-    if s.endswith(".0") and s[:-2].lstrip("-").isdigit():
-        s = s[:-2]
-    return s or None
-
-
-def _iso_date(v: Any, file: str | None, row: int, column: str):
-    import pandas as pd
-
-    s = _text(v)
-    if s is None:
-        return pd.NaT
-    if not re.match(r"^\d{4}-\d{2}-\d{2}", s):
-        raise DataError(f"not a complete ISO 8601 date (got {s!r}); impute partial dates "
-                        "upstream", file=file, row=row, column=column)
-    try:
-        return pd.Timestamp(s[:10])
-    except ValueError:
-        raise DataError(f"invalid date {s!r}", file=file, row=row, column=column) from None
-
-
-def _offset(v: Any, file: str | None, row: int) -> int | None:
-    """SDTM study day (no day 0; day 1 = reference date) -> day offset (0 = reference date)."""
-    s = _text(v)
-    if s is None:
-        return None
-    try:
-        d = float(s)
-    except ValueError:
-        d = float("nan")
-    if d != d or d != int(d) or d == 0:
-        raise DataError(f"study day must be a non-zero integer (got {s!r})", file=file, row=row,
-                        column="TRDY")
-    return int(d) - 1 if d > 0 else int(d)
-
-
-def _filter_evaluator(df: pd.DataFrame, col: str, evaluator: str | None, what: str,
-                      file: str | None, notes: list[str]) -> pd.DataFrame:
-    if col not in df.columns:
-        return df
-    vals = df[col].map(_text).str.upper()
-    distinct = sorted({v for v in vals.dropna()})
-    if evaluator is None:
-        if len(distinct) > 1:
-            raise DataError(f"several evaluators in {what} ({', '.join(distinct)}); choose one "
-                            "(RECIST evaluates one stream at a time)", file=file, column=col)
-        return df
-    keep = (vals == evaluator.upper()).to_numpy()
-    if not keep.any():
-        raise DataError(f"no {what} record with {col} = {evaluator!r} (present: "
-                        f"{', '.join(distinct)})", file=file, column=col)
-    if (~keep).sum():
-        notes.append(f"{what}: {(~keep).sum()} record(s) of other evaluators dropped "
-                     f"({col} != {evaluator})")
-    return df.loc[keep]
-
-
 def _method(v: Any) -> str | None:
     s = _text(v)
     if s is None:
@@ -208,12 +159,12 @@ def _method(v: Any) -> str | None:
     return _EXTRA_METHODS.get(s, _METHOD_ALIASES.get(s))
 
 
-def _tu_registry(tu: pd.DataFrame, ftu: str, evaluator: str | None, notes: list[str]
-                 ) -> dict[tuple[str, str], dict[str, Any]]:
+def _tu_registry(tu: pd.DataFrame, ftu: str, evaluator: str | None, evaluator_id: str | None,
+                 notes: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
     """Lesion registry from TU: (USUBJID, link id) -> role, organ, nodal, method, visit."""
     sub_tu = _col(tu, ("USUBJID",), "TU", ftu)
     link_tu = _col(tu, ("TULNKID", "TULINKID"), "TU", ftu)
-    tu = _filter_evaluator(tu, "TUEVAL", evaluator, "TU", ftu, notes)
+    tu = select_reader(tu, "TUEVAL", "TUEVALID", evaluator, evaluator_id, "TU", ftu, notes)
     if "TUTESTCD" in tu.columns:
         ident = tu["TUTESTCD"].map(_text).str.upper().isin(["TUMIDENT", "TUSPLIT", "TUMERGE"])
         if (~ident).sum():
@@ -277,7 +228,9 @@ def _apply_result(rec: dict[str, Any], cell: dict[str, Any], test: str, role: st
     key = "ld_mm" if test == "LDIAM" else "sa_mm"
     num = rec.get("TRSTRESN")
     unit = _text(rec.get("TRSTRESU"))
+    src = "TRSTRESN"
     if _text(num) is None:
+        src = "TRORRES"
         txt = _text(rec.get("TRORRES"))
         try:
             num = float(txt) if txt is not None else None
@@ -301,19 +254,25 @@ def _apply_result(rec: dict[str, Any], cell: dict[str, Any], test: str, role: st
     try:
         val = float(num)
     except (TypeError, ValueError):
-        raise DataError(f"not a number ({num!r})", file=ftr, row=r,
-                        column="TRSTRESN") from None
+        raise DataError(f"not a number ({num!r})", file=ftr, row=r, column=src) from None
     u = (unit or "mm").lower()
     if u == "cm":
         val *= 10.0
     elif u != "mm":
         raise DataError(f"unit {unit!r} not supported (mm or cm)", file=ftr, row=r,
                         column="TRSTRESU")
-    cell[key] = val
+    cell[key] = size_mm(val, ftr, r, src)  # float noise rounded; finer precision refused
+
+
+def _vtext(vkey: tuple[float, str]) -> str:
+    """A visit key (VISITNUM, scan date when one VISITNUM holds several scans) as text."""
+    vnum, d = vkey
+    return f"{vnum:g}" + (f" (scan of {d})" if d else "")
 
 
 def _assemble_rows(cells: dict, registry: dict, visits: dict, tp_of: dict, ftu: str,
-                   ftr: str, link_tr: str, notes: list[str]) -> list[dict[str, Any]]:
+                   ftr: str, link_tr: str, notes: list[str], read_date: DateReader
+                   ) -> list[dict[str, Any]]:
     """Canonical rows from the lesion-visit cells: merged partners become COALESCED,
     parents of split fragments SPLIT, TU lesions without TR records are reported."""
     import pandas as pd
@@ -333,7 +292,7 @@ def _assemble_rows(cells: dict, registry: dict, visits: dict, tp_of: dict, ftu: 
         for other in cell["merged"] or []:
             if (sid, vnum, other) in cells:
                 raise DataError(f"lesion {other} is both measured and merged into {lid} at "
-                                f"VISITNUM {vnum:g}", file=ftr, row=cell["row"], column=link_tr)
+                                f"VISITNUM {_vtext(vnum)}", file=ftr, row=cell["row"], column=link_tr)
             rows.append({**row, "lesion_id": other, "role": registry[(sid, other)]["role"],
                          "organ": registry[(sid, other)]["organ"],
                          "nodal": registry[(sid, other)]["nodal"], "ld_mm": None,
@@ -349,7 +308,7 @@ def _assemble_rows(cells: dict, registry: dict, visits: dict, tp_of: dict, ftu: 
                             and x["tp"] == tp_of[(sid, vnum)])
                 if prow["ld_mm"] is not None or prow["sa_mm"] is not None:
                     raise DataError(f"lesion {parent} is both measured and split at VISITNUM "
-                                    f"{vnum:g}", file=ftr, row=cell["row"], column=link_tr)
+                                    f"{_vtext(vnum)}", file=ftr, row=cell["row"], column=link_tr)
                 prow["state"] = "SPLIT"
             continue
         info = registry[(sid, parent)]
@@ -364,10 +323,13 @@ def _assemble_rows(cells: dict, registry: dict, visits: dict, tp_of: dict, ftu: 
     for (sid, lid), info in registry.items():
         if (sid, lid) in seen:
             continue
-        if info["role"] == "NEW" and info.get("visitnum") is not None \
-                and (sid, float(info["visitnum"])) in tp_of:
-            vnum = float(info["visitnum"])
-            d = _iso_date(info["tudtc"], ftu, info["row"], "TUDTC")
+        vnum = None
+        if info["role"] == "NEW" and info.get("visitnum") is not None:
+            d = read_date(info["tudtc"], ftu, info["row"], "TUDTC", sid)
+            vn = float(info["visitnum"])
+            vnum = (vn, "") if (sid, (vn, "")) in tp_of else (
+                vn, "" if d is pd.NaT else f"{d:%Y-%m-%d}")
+        if vnum is not None and (sid, vnum) in tp_of:
             v = visits[(sid, vnum)]
             rows.append({"subject_id": sid, "tp": tp_of[(sid, vnum)],
                          "date": d if d is not pd.NaT else max(v["dates"], default=pd.NaT),
@@ -385,7 +347,10 @@ def _assemble_rows(cells: dict, registry: dict, visits: dict, tp_of: dict, ftu: 
 
 # --------------------------------------------------------------------------- SDTM in
 def from_sdtm(tu: pd.DataFrame, tr: pd.DataFrame, *, dm: pd.DataFrame | None = None,
-              evaluator: str | None = None, files: Mapping[str, str] | None = None
+              evaluator: str | None = None, evaluator_id: str | None = None,
+              files: Mapping[str, str] | None = None, partial_dates: PartialDates = "first",
+              repeated_scans: Literal["error", "split"] = "error",
+              subjects_without_tumour_data: Literal["exclude", "include"] = "exclude"
               ) -> SdtmTables:
     """Convert SDTM TU + TR (+ optional DM) to the canonical RECIST tables.
 
@@ -395,18 +360,32 @@ def from_sdtm(tu: pd.DataFrame, tr: pd.DataFrame, *, dm: pd.DataFrame | None = N
         SDTM Tumor Identification and Tumor Results domains (any column case).
     dm
         Optional Demographics: ``RFSTDTC`` -> ``reference_date``, ``DTHDTC`` -> ``death_date``.
-    evaluator
-        Value of ``TUEVAL``/``TREVAL`` to keep (e.g. ``"INVESTIGATOR"``); required when the
-        data hold several evaluators.
+    evaluator, evaluator_id
+        One reader: ``TUEVAL``/``TREVAL`` (e.g. ``"INVESTIGATOR"``, ``"INDEPENDENT ASSESSOR"``)
+        and ``TUEVALID``/``TREVALID`` (e.g. ``"RADIOLOGIST 1"``). Required when the data hold
+        several; records of different readers are never pooled.
     files
         Names used in error messages, keys ``"tu"``, ``"tr"``, ``"dm"``.
+    partial_dates
+        ``"first"`` (default) or ``"last"``: complete a partial date (``2014-01``, ``2014``)
+        from the study day and DM RFSTDTC when both exist, else with the first / last day of
+        the month (year) -- ADaM practice (:mod:`oncodyn.data._sdtm_in`); each completion is
+        a row of ``findings``. ``"error"`` refuses partial dates.
+    repeated_scans
+        One lesion measured twice under one VISITNUM on different dates: ``"error"`` (default,
+        names both rows) or ``"split"`` (one time point per scan date, reported in ``notes``).
+    subjects_without_tumour_data
+        DM subjects without any TU/TR record: ``"exclude"`` (default) leaves them out of
+        ``subjects`` (so out of BOR/PFS denominators), ``"include"`` keeps them (BOR NE, PFS
+        censored at the reference date); listed in ``no_tumour_data`` either way.
 
     Returns
     -------
     SdtmTables
         ``lesions`` (validated canonical table), ``assessments`` (one row per subject and
         visit: tp, date = latest scan date of the visit, day, label = VISIT, visitnum),
-        ``subjects`` (from DM or None) and ``notes`` (dropped/inferred records).
+        ``subjects`` (from DM or None), ``notes`` (dropped/inferred records, counts),
+        ``findings`` (record-level), ``no_tumour_data`` and ``studyid``.
 
     Raises
     ------
@@ -415,15 +394,31 @@ def from_sdtm(tu: pd.DataFrame, tr: pd.DataFrame, *, dm: pd.DataFrame | None = N
     """
     import pandas as pd
 
+    if repeated_scans not in ("error", "split"):
+        raise DataError(f"repeated_scans must be 'error' or 'split' (got {repeated_scans!r})")
+    if subjects_without_tumour_data not in ("exclude", "include"):
+        raise DataError("subjects_without_tumour_data must be 'exclude' or 'include' (got "
+                        f"{subjects_without_tumour_data!r})")
     files = dict(files or {})
     ftu, ftr, fdm = files.get("tu", "TU"), files.get("tr", "TR"), files.get("dm", "DM")
     notes: list[str] = []
+    findings = Findings()
     tu = _upper_cols(tu, "TU", ftu)
     tr = _upper_cols(tr, "TR", ftr)
     tu["_ROW"] = range(1, len(tu) + 1)
     tr["_ROW"] = range(1, len(tr) + 1)
+    studyid = _studyid([tr, tu], notes)
 
-    registry = _tu_registry(tu, ftu, evaluator, notes)
+    # DM first: its reference dates complete partial TR dates from the study day
+    refs: dict[str, Any] = {}
+    subjects = None
+    if dm is not None:
+        subjects = _dm_subjects(dm, fdm, DateReader(partial_dates, {}, findings))
+        refs = dict(zip(subjects["subject_id"].astype(str), subjects["reference_date"],
+                        strict=True))
+    read_date = DateReader(partial_dates, refs, findings)
+
+    registry = _tu_registry(tu, ftu, evaluator, evaluator_id, notes)
 
     # ---- TR: results
     sub_tr = _col(tr, ("USUBJID",), "TR", ftr)
@@ -432,7 +427,7 @@ def from_sdtm(tu: pd.DataFrame, tr: pd.DataFrame, *, dm: pd.DataFrame | None = N
     vis_col = _col(tr, ("VISITNUM",), "TR", ftr)
     if "TRDTC" not in tr.columns and "TRDY" not in tr.columns:
         raise DataError("TR needs TRDTC or TRDY", file=ftr, column="TRDTC")
-    tr = _filter_evaluator(tr, "TREVAL", evaluator, "TR", ftr, notes)
+    tr = select_reader(tr, "TREVAL", "TREVALID", evaluator, evaluator_id, "TR", ftr, notes)
     tests = tr[test_col].map(_text).str.upper()
     used = tests.isin(_TESTS).to_numpy()
     if (~used).sum():
@@ -441,9 +436,8 @@ def from_sdtm(tu: pd.DataFrame, tr: pd.DataFrame, *, dm: pd.DataFrame | None = N
                      + ", ".join(f"{k} x{v}" for k, v in sorted(counts.items())))
     tr = tr.loc[used]
 
-    cells: dict[tuple[str, float, str], dict[str, Any]] = {}
-    visits: dict[tuple[str, float], dict[str, Any]] = {}
-    for rec in tr.to_dict("records"):
+    recs = tr.to_dict("records")
+    for rec in recs:  # parse keys, dates and study days once
         r = rec["_ROW"]
         sid, link = _text(rec[sub_tr]), _text(rec[link_tr])
         if sid is None:
@@ -457,11 +451,33 @@ def from_sdtm(tu: pd.DataFrame, tr: pd.DataFrame, *, dm: pd.DataFrame | None = N
         if vnum != vnum:
             raise DataError(f"VISITNUM must be a number (got {rec[vis_col]!r})", file=ftr,
                             row=r, column=vis_col)
-        date = _iso_date(rec.get("TRDTC"), ftr, r, "TRDTC")
-        day = _offset(rec.get("TRDY"), ftr, r)
+        day = study_offset(rec.get("TRDY"), ftr, r)
+        date = read_date(rec.get("TRDTC"), ftr, r, "TRDTC", sid, day)
         if date is pd.NaT and day is None:
             raise DataError("record has neither TRDTC nor TRDY", file=ftr, row=r, column="TRDTC")
-        test = _text(rec[test_col]).upper()
+        check_study_day(date, day, refs.get(sid), findings, ftr, r, sid, rec.get("TRDTC"))
+        rec.update(_SID=sid, _LINK=link, _VNUM=vnum, _OFFSET=day, _TS=date,
+                   _DATE=None if date is pd.NaT else f"{date:%Y-%m-%d}",
+                   _TEST=_text(rec[test_col]).upper())
+    vkeys, dup_rows = _visit_keys(recs, repeated_scans, ftr, link_tr, test_col, vis_col)
+    if dup_rows:
+        notes.append(f"TR: {len(dup_rows)} exact duplicate record(s) ignored (rows "
+                     f"{', '.join(map(str, sorted(dup_rows)[:10]))})")
+    split = sorted({(rec["_SID"], vkeys[rec["_ROW"]]) for rec in recs
+                    if vkeys[rec["_ROW"]][1]})
+    if split:
+        notes.append(f"TR: {len(split)} scan(s) under a VISITNUM holding several scans kept apart "
+                     "by date (repeated_scans='split'): "
+                     + "; ".join(f"{sid} VISITNUM {_vtext(k)}" for sid, k in split[:5]))
+
+    cells: dict[tuple[str, tuple[float, str], str], dict[str, Any]] = {}
+    visits: dict[tuple[str, tuple[float, str]], dict[str, Any]] = {}
+    for rec in recs:
+        r = rec["_ROW"]
+        if r in dup_rows:
+            continue
+        sid, link, vkey = rec["_SID"], rec["_LINK"], vkeys[r]
+        date, day, test = rec["_TS"], rec["_OFFSET"], rec["_TEST"]
         # resolve the link: known lesion, split fragment "T01.1", merged "T02/T03"
         parent = merged = None
         if (sid, link) in registry:
@@ -476,18 +492,20 @@ def from_sdtm(tu: pd.DataFrame, tr: pd.DataFrame, *, dm: pd.DataFrame | None = N
                             row=r, column=link_tr)
         if parent is not None and (sid, lid) not in registry:
             registry[(sid, lid)] = {**registry[(sid, parent)], "parent": parent,
-                                    "visitnum": vnum}
-        v = visits.setdefault((sid, vnum), {"dates": [], "day": None,
-                                            "label": _text(rec.get("VISIT"))})
+                                    "visitnum": vkey[0]}
+        label = _text(rec.get("VISIT"))
+        if vkey[1] and label:
+            label = f"{label} ({vkey[1]})"
+        v = visits.setdefault((sid, vkey), {"dates": [], "day": None, "label": label})
         if date is not pd.NaT:
             v["dates"].append(date)
         if day is not None and v["day"] is None:
             v["day"] = day
-        cell = cells.setdefault((sid, vnum, lid), {"row": r, "date": date, "day": day,
+        cell = cells.setdefault((sid, vkey, lid), {"row": r, "date": date, "day": day,
                                                    "merged": merged, "link": link})
         if cell["link"] != link:
-            raise DataError(f"lesion {lid} has two results at VISITNUM {vnum:g} ({cell['link']}"
-                            f" and {link})", file=ftr, row=r, column=link_tr)
+            raise DataError(f"lesion {lid} has two results at VISITNUM {_vtext(vkey)} "
+                            f"({cell['link']} and {link})", file=ftr, row=r, column=link_tr)
         if date is not pd.NaT and (cell["date"] is pd.NaT or date > cell["date"]):
             cell["date"] = date
         role = registry[(sid, lid)]["role"]
@@ -498,15 +516,15 @@ def from_sdtm(tu: pd.DataFrame, tr: pd.DataFrame, *, dm: pd.DataFrame | None = N
         _apply_result(rec, cell, test, role, nodal, ftr, r)
 
     # ---- assemble canonical rows
-    tp_of: dict[tuple[str, float], int] = {}
-    by_subject: dict[str, list[float]] = {}
-    for sid, vnum in visits:
-        by_subject.setdefault(sid, []).append(vnum)
+    tp_of: dict[tuple[str, tuple[float, str]], int] = {}
+    by_subject: dict[str, list[tuple[float, str]]] = {}
+    for sid, vkey in visits:
+        by_subject.setdefault(sid, []).append(vkey)
     for sid, vs in by_subject.items():
-        for i, vnum in enumerate(sorted(vs)):
-            tp_of[(sid, vnum)] = i
+        for i, vkey in enumerate(sorted(vs)):
+            tp_of[(sid, vkey)] = i
 
-    rows = _assemble_rows(cells, registry, visits, tp_of, ftu, ftr, link_tr, notes)
+    rows = _assemble_rows(cells, registry, visits, tp_of, ftu, ftr, link_tr, notes, read_date)
     if not rows:
         raise DataError("no usable TR record (LDIAM, LPERP, SAXIS, TUMSTATE)", file=ftr,
                         column=test_col)
@@ -515,31 +533,35 @@ def from_sdtm(tu: pd.DataFrame, tr: pd.DataFrame, *, dm: pd.DataFrame | None = N
     lesions = validate_lesions(lesions, file=f"{ftr} (as canonical lesion table)")
 
     arow = []
-    for (sid, vnum), v in visits.items():
-        arow.append({"subject_id": sid, "tp": tp_of[(sid, vnum)],
+    for (sid, vkey), v in visits.items():
+        arow.append({"subject_id": sid, "tp": tp_of[(sid, vkey)],
                      "date": max(v["dates"]) if v["dates"] else None, "day": v["day"],
-                     "performed": True, "label": v["label"], "visitnum": vnum})
+                     "performed": True, "label": v["label"], "visitnum": vkey[0]})
     assessments = validate_assessments(
         pd.DataFrame(arow).sort_values(["subject_id", "tp"], kind="stable"),
         file=f"{ftr} (as assessment table)")
 
-    subjects = None
-    if dm is not None:
-        dm = _upper_cols(dm, "DM", fdm)
-        sub = _col(dm, ("USUBJID",), "DM", fdm)
-        ref = _col(dm, ("RFSTDTC", "RFXSTDTC", "RANDDT"), "DM", fdm)
-        srows = []
-        for i, rec in enumerate(dm.to_dict("records"), start=1):
-            srows.append({"subject_id": _text(rec[sub]),
-                          "reference_date": _iso_date(rec[ref], fdm, i, ref),
-                          "death_date": _iso_date(rec.get("DTHDTC"), fdm, i, "DTHDTC")})
-        subjects = validate_subjects(pd.DataFrame(srows), file=fdm)
+    no_data: list[str] = []
+    if subjects is not None:
+        sub = "USUBJID"
         missing = sorted(set(lesions["subject_id"]) - set(subjects["subject_id"]))
         if missing:
             raise DataError(f"subjects with tumour data but no DM record: "
                             f"{', '.join(missing[:5])}", file=fdm, column=sub)
+        no_data = sorted(set(subjects["subject_id"]) - set(lesions["subject_id"]))
+        if no_data:
+            counted = ("counted in denominators as NE (subjects_without_tumour_data='include')"
+                       if subjects_without_tumour_data == "include" else
+                       "not evaluated and not counted in denominators "
+                       "(subjects_without_tumour_data='exclude')")
+            notes.append(f"DM: {len(no_data)} subject(s) without any tumour record (TU/TR), "
+                         f"reported as missing, {counted}: {', '.join(no_data[:10])}"
+                         + (" ..." if len(no_data) > 10 else ""))
+            if subjects_without_tumour_data == "exclude":
+                subjects = subjects[~subjects["subject_id"].isin(no_data)].reset_index(drop=True)
+    _summarise_findings(findings, notes)
     return SdtmTables(lesions.reset_index(drop=True), assessments.reset_index(drop=True),
-                      subjects, tuple(notes))
+                      subjects, tuple(notes), findings.frame(), tuple(no_data), studyid)
 
 
 def _find(folder: Path, stem: str) -> Path | None:
@@ -551,9 +573,11 @@ def _find(folder: Path, stem: str) -> Path | None:
     return None
 
 
-def read_sdtm(folder: str | os.PathLike, *, evaluator: str | None = None) -> SdtmTables:
+def read_sdtm(folder: str | os.PathLike, *, evaluator: str | None = None,
+              **options: Any) -> SdtmTables:
     """Read ``tu``, ``tr`` and optional ``dm`` (``.csv``, ``.parquet`` or ``.xpt``) from a folder
-    and convert them with :func:`from_sdtm`."""
+    and convert them with :func:`from_sdtm` (``options``: its keyword options, e.g.
+    ``evaluator_id``, ``partial_dates``, ``repeated_scans``, ``subjects_without_tumour_data``)."""
     folder = Path(folder)
     tu_p, tr_p, dm_p = _find(folder, "tu"), _find(folder, "tr"), _find(folder, "dm")
     for name, p in (("tu", tu_p), ("tr", tr_p)):
@@ -562,6 +586,6 @@ def read_sdtm(folder: str | os.PathLike, *, evaluator: str | None = None) -> Sdt
                             file=str(folder))
     return from_sdtm(read_table(tu_p), read_table(tr_p),
                      dm=read_table(dm_p) if dm_p else None, evaluator=evaluator,
-                     files={"tu": str(tu_p), "tr": str(tr_p), "dm": str(dm_p)})
+                     files={"tu": str(tu_p), "tr": str(tr_p), "dm": str(dm_p)}, **options)
 
 

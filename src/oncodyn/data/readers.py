@@ -42,6 +42,11 @@ def generic_spec(raw: RawTable, *, columns: Mapping[str, str] | None, policy: Cl
             raise DataError(f"no {canon!r} column: the header has {list(raw.header)}; map one "
                             f"with columns={{{canon!r}: 'source name'}} (CLI: --map {canon}=COLUMN)",
                             file=raw.file, row=1, column=canon)
+    for canon, src in columns.items():
+        if str(src) not in raw.header:
+            raise DataError(f"column not found (mapped to {canon!r}); the header has "
+                            f"{list(raw.header)}: fix the mapping (CLI: --map {canon}=COLUMN)",
+                            file=raw.file, row=1, column=str(src))
     fields = {canon: Field(str(src)) for canon, src in columns.items()}
     notes: list[str] = []
     if "series" not in fields:
@@ -64,7 +69,7 @@ def generic_spec(raw: RawTable, *, columns: Mapping[str, str] | None, policy: Cl
     if bad:
         raise ConfigError(f"covariate name(s) {bad} collide with canonical columns")
     return CleanSpec(fields=fields, covariates=cov, policy=policy, format="generic",
-                     time_unit=time_unit, size_unit=size_unit, notes=notes)
+                     time_unit=time_unit, size_unit=size_unit, notes=[*raw.notes, *notes])
 
 
 def read_tumour_sizes(path: str | Path, *, columns: Mapping[str, str] | None = None,
@@ -72,7 +77,8 @@ def read_tumour_sizes(path: str | Path, *, columns: Mapping[str, str] | None = N
                       policy: CleaningPolicy | None = None,
                       time_unit: Literal["day", "week"] = "day",
                       size_unit: Literal["mm", "cm"] = "mm",
-                      covariates: Sequence[str] | Mapping[str, str] | None = None) -> LoadResult:
+                      covariates: Sequence[str] | Mapping[str, str] | None = None,
+                      sep: str | None = None, decimal: str | None = None) -> LoadResult:
     """Read a tumour-size file (CSV or Parquet) into the canonical long table.
 
     Parameters
@@ -97,6 +103,9 @@ def read_tumour_sizes(path: str | Path, *, columns: Mapping[str, str] | None = N
     covariates : sequence or mapping, optional
         Extra columns to keep (names, or ``{output_name: source_column}``). Default: every
         source column not used above. Text columns whose cells are all numbers become numeric.
+    sep, decimal : str, optional
+        CSV field separator (``","``, ``";"``, tab) and decimal mark (``"."``, ``","``); default
+        detected (a header without commas but with ``;`` means ``;`` and decimal commas).
 
     Returns
     -------
@@ -115,7 +124,7 @@ def read_tumour_sizes(path: str | Path, *, columns: Mapping[str, str] | None = N
     policy = CleaningPolicy() if policy is None else policy
     if not isinstance(policy, CleaningPolicy):
         raise ConfigError(f"policy must be a CleaningPolicy, got {type(policy).__name__}")
-    raw = read_raw(path, format)
+    raw = read_raw(path, format, sep=sep, decimal=decimal)
     spec = generic_spec(raw, columns=columns, policy=policy, time_unit=time_unit,
                         size_unit=size_unit, covariates=covariates)
     return clean(raw, spec)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ._raw import file_format
-from ._schema import validate_tumour_sizes
+from ._schema import MAX_SIZE_MM, validate_tumour_sizes
 
 
 @contextlib.contextmanager
@@ -47,7 +47,8 @@ def write_atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:
 
 
 def write_tumour_sizes(df: pd.DataFrame, path: str | Path, *,
-                       format: Literal["csv", "parquet"] | None = None) -> Path:
+                       format: Literal["csv", "parquet"] | None = None,
+                       max_size_mm: float = MAX_SIZE_MM) -> Path:
     """Validate a canonical tumour-size table and write it to CSV or Parquet, atomically.
 
     Parameters
@@ -60,6 +61,9 @@ def write_tumour_sizes(df: pd.DataFrame, path: str | Path, *,
         file (if any) is untouched and no partial file is left.
     format : {"csv", "parquet"}, optional
         Overrides the suffix.
+    max_size_mm : float, optional
+        Largest accepted size (default 500 mm, the readers' default limit); a table with larger
+        sizes reads back only with a ``CleaningPolicy(max_size_mm=...)`` at least as large.
 
     Returns
     -------
@@ -74,7 +78,7 @@ def write_tumour_sizes(df: pd.DataFrame, path: str | Path, *,
     """
     path = Path(path)
     fmt = file_format(path, format)
-    table = validate_tumour_sizes(df, file=str(path)).reset_index(drop=True)
+    table = validate_tumour_sizes(df, file=str(path), max_size_mm=max_size_mm).reset_index(drop=True)
     try:
         if fmt == "csv":
             write_atomic(path, lambda fh: fh.write(table.to_csv(index=False).encode("utf-8")))

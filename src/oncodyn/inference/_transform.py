@@ -12,6 +12,12 @@ import numpy as np
 
 from ..models import Model
 
+LOG_GUARD = 700.0
+"""|theta| bound of log-transformed parameters (exp(700) ~ 1e304, the float64 limit)."""
+SAFE_GUARD = 460.0
+"""A tighter bound (exp(460) ~ 1e200) for restarts: at exp(700) a model's own arithmetic (e.g. the
+logistic's (v_inf / v0)) overflows, its Jacobian vanishes and a local solver stalls there."""
+
 
 def codes(model: Model) -> np.ndarray:
     return np.array([{"identity": 0, "log": 1, "logit": 2}[p.transform] for p in model.parameters])
@@ -71,4 +77,4 @@ def theta_bounds(model: Model) -> tuple[np.ndarray, np.ndarray]:
         tlo = np.where(c == 1, np.log(np.maximum(lo, 0.0)), np.where(c == 2, -np.inf, lo))
         thi = np.where(c == 1, np.log(hi), np.where(c == 2, np.inf, hi))
     # keep clear of exp overflow
-    return np.maximum(tlo, -700.0), np.minimum(thi, 700.0)
+    return np.maximum(tlo, -LOG_GUARD), np.minimum(thi, LOG_GUARD)

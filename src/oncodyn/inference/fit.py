@@ -4,8 +4,13 @@ Recipe (the framework owns it; the user only chooses the model): parameters are 
 unconstrained scale (log / logit / identity, from each :class:`~oncodyn.models.Parameter`); a
 multi-start stage runs every data-driven start (``oncodyn.inference.starts``) to convergence with a
 Levenberg–Marquardt solver vectorised across all series and starts; the best finite result per
-series is kept. Nothing non-finite is ever reported as success: each series gets a
-:class:`FitStatus` and a message.
+series is kept. A polishing stage then continues the series that hit ``max_iter`` or stopped on
+the exp(700) guard of a log parameter (inside a tighter guard, where the model's arithmetic
+cannot overflow), and a short refinement at tolerance 1e-15 finishes every series (each accepted
+only when it lowers the loss). Nothing non-finite is ever reported as success: each series gets
+a :class:`FitStatus` and a message; undetermined parameters give ``NOT_IDENTIFIABLE``
+(:mod:`oncodyn.inference.identifiability`). Regularisation: the TumorGrowth.jl penalty and a
+Gaussian prior (:mod:`oncodyn.inference.regularise`).
 
 Error models (Gaussian residuals on the chosen scale):
 
@@ -30,6 +35,7 @@ Standard errors: cov(theta) = s^2 (J^T W J)^-1 with s^2 = RSS/(n - p) (Seber & W
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Literal
 
 import numpy as np
@@ -39,6 +45,8 @@ from ..models import Model, get_model
 from . import _transform as tr
 from ._batch import SeriesBatch
 from ._lm import batched_lm
+from .identifiability import flag_unidentified
+from .regularise import GaussianPrior, penalty_factor, penalty_indices
 from .results import FitResult, FitStatus
 from .starts import initial_guesses
 
@@ -76,6 +84,10 @@ def fit(
     screen_iter: int = 8,
     ftol: float = 1e-10,
     reweight_passes: int = 3,
+    penalty: float | None = None,
+    prior: GaussianPrior | None = None,
+    polish_iter: int = 200,
+    refine_iter: int = 10,
 ) -> FitResult:
     """Fit ``model`` to every series of ``data`` (a :class:`SeriesBatch`).
 
@@ -95,8 +107,35 @@ def fit(
         (0 runs every start to convergence).
     ftol : relative loss decrease (and relative step) at which a local run stops.
     reweight_passes : re-weighting passes for the proportional and combined error models.
+    penalty : exponent lam of the TumorGrowth.jl penalty (the loss times
+        ((v0^2 + v_inf^2)/(2 v0 v_inf))^lam; TumorGrowth.jl's model battle uses 0.8, see
+        :mod:`oncodyn.inference.regularise`); None or 0 for none. Laws with v0 and v_inf only.
+    prior : a :class:`~oncodyn.inference.regularise.GaussianPrior` on the unconstrained
+        parameters (e.g. a population fit's typical values and Omega): the fit is then the MAP
+        estimate, its covariance the Laplace posterior covariance with the prior's sigma.
+    polish_iter : further iterations for the series whose retained start hit ``max_iter``
+        or stopped on a bound (continued from where it stopped with fresh damping; 0 disables
+        polishing and the refinement).
+    refine_iter : iterations of a final refinement of every series at tolerance 1e-15.
+
+    Returns
+    -------
+    FitResult, with ``loss`` the residual sum of squares and ``objective`` the minimised value.
+    Parameters the points do not determine (a runaway ``v_inf``, a parameter at a bound, a
+    singular information matrix or an SE blow-up; see :mod:`oncodyn.inference.identifiability`)
+    give status ``NOT_IDENTIFIABLE`` with a message naming them.
     """
     model = get_model(model)
+    if not isinstance(data, SeriesBatch):
+        raise ConfigError(f"data must be a SeriesBatch (SeriesBatch.from_frame(table), or "
+                          f"fit_frame(model, table) for a table), got {type(data).__name__}")
+    for name, value in (("max_iter", max_iter), ("screen_iter", screen_iter),
+                        ("polish_iter", polish_iter), ("refine_iter", refine_iter),
+                        ("reweight_passes", reweight_passes)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0 or (
+                name == "max_iter" and value < 1):
+            low = 1 if name == "max_iter" else 0
+            raise ConfigError(f"{name} must be an integer >= {low}, got {value!r}")
     if scale not in ("linear", "log"):
         raise ConfigError(f"scale must be 'linear' or 'log', got {scale!r}")
     if error not in ("additive", "proportional", "combined"):
@@ -128,6 +167,17 @@ def fit(
     else:
         y_cmp = y
     c_ratio = (0.05 * ymax if combined_ratio is None else np.full(b, float(combined_ratio)))
+    lam = float(penalty or 0.0)
+    if lam < 0 or not np.isfinite(lam):
+        raise ConfigError(f"penalty must be a finite number >= 0, got {penalty!r}")
+    if lam > 0:
+        penalty_indices(model)  # a ConfigError for laws without v0 and v_inf
+    if prior is not None:
+        if np.shape(prior.mean)[-1] != n_par:
+            raise ConfigError(f"prior has {np.shape(prior.mean)[-1]} parameters, model "
+                              f"{model.name!r} has {n_par}")
+        pr_mean, pr_linv, pr_sigma = prior.rows(b, free)
+    n_prior = 0 if prior is None else free.size
 
     if starts is None:
         starts = initial_guesses(model, data)
@@ -152,18 +202,37 @@ def fit(
     theta_start = theta_full0[:, free]
     row_map = np.arange(n_starts * b)
 
+    def model_residual(full: np.ndarray, srows: np.ndarray, cols: slice = slice(None),
+                       weighted: bool = True) -> np.ndarray:
+        f = predict(full, srows, cols)
+        if scale == "log":
+            with np.errstate(all="ignore"):
+                f = np.where(f > 0, np.log(f), np.nan)
+        res = f - y_cmp[srows, cols]
+        return res * weights[srows, cols] if weighted else res
+
     def make_residual(rmap: np.ndarray, cols: slice = slice(None)) -> Any:
         def residual(theta_free: np.ndarray, rows: np.ndarray) -> np.ndarray:
             lrows = rmap[rows]
             srows = rows_series[lrows]
-            f = predict(assemble(theta_free, lrows), srows, cols)
-            if scale == "log":
-                with np.errstate(all="ignore"):
-                    f = np.where(f > 0, np.log(f), np.nan)
-            res = f - y_cmp[srows, cols]
-            return res if unweighted else res * weights[srows, cols]
+            full = assemble(theta_free, lrows)
+            res = model_residual(full, srows, cols, not unweighted)
+            if lam > 0:
+                with np.errstate(over="ignore", invalid="ignore"):
+                    res = res * penalty_factor(model, full, lam)[0][:, None]
+            if n_prior:
+                dev = theta_free - pr_mean[srows]
+                pr = np.einsum("bij,bj->bi", pr_linv[srows], dev) * pr_sigma[srows, None]
+                res = np.concatenate([res, pr], axis=1)
+            return res
 
         return residual
+
+    def vmask(srows: np.ndarray, width: int | None = None) -> np.ndarray:
+        v = valid[srows] if width is None else valid[srows, :width]
+        if n_prior:
+            v = np.concatenate([v, np.ones((len(srows), n_prior), bool)], axis=1)
+        return v
 
     all_free = free.size == n_par
     analytic = (model.jacobian is not None and model.closed_form is not None
@@ -188,14 +257,26 @@ def fit(
                     J = J / f[:, :, None]
             if not all_free:
                 J = J[:, :, free]
-            return J if unweighted else J * weights[srows, cols][:, :, None]
+            if not unweighted:
+                J = J * weights[srows, cols][:, :, None]
+            if lam > 0:
+                sq, dsq = penalty_factor(model, full, lam)
+                r = model_residual(full, srows, cols, not unweighted)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    J = J * sq[:, None, None] + r[:, :, None] * dsq[:, None, free]
+            if n_prior:
+                J = np.concatenate([J, pr_linv[srows] * pr_sigma[srows, None, None]], axis=1)
+            return J
 
         return jacobian
 
     # an exact fit: a loss below 1e-14 of the data's sum of squares is rounding noise (relative
     # residuals ~1e-7, the finite-difference/solver precision), so such rows stop there
     floor = 1e-14 * np.nansum(np.where(valid, y_cmp, 0.0) ** 2, axis=1)
-    floor[n_obs < free.size] = np.inf  # too few points: not fitted (status TOO_FEW_POINTS)
+    if n_prior:  # with a prior every series is fitted, but never to an exactly zero loss
+        floor[:] = 0.0
+    else:
+        floor[n_obs < free.size] = np.inf  # too few points: not fitted (TOO_FEW_POINTS)
     floor = floor[rows_series]
     tlo, thi = tr.theta_bounds(model)
     tlo, thi = tlo[free], thi[free]
@@ -214,7 +295,7 @@ def fit(
                 rows = (np.arange(n_starts)[:, None] * b + idx[None, :]).ravel()
                 cols = slice(0, width)
                 part = batched_lm(make_residual(rows, cols), theta_start[rows],
-                                  valid[rows_series[rows], :width], max_iter=screen_iter,
+                                  vmask(rows_series[rows], width), max_iter=screen_iter,
                                   lower=tlo, upper=thi, jac_fun=make_jacobian(rows, cols),
                                   loss_floor=floor[rows], return_jac=False)
                 screen_theta[rows] = part.theta
@@ -228,9 +309,47 @@ def fit(
             redo = np.flatnonzero(pick != 0)
             row_map = np.concatenate([best_rows, redo])
             theta_start = np.concatenate([screen_theta[best_rows], screen_theta[redo]])
-        res = batched_lm(make_residual(row_map), theta_start, valid[rows_series[row_map]],
+        res = batched_lm(make_residual(row_map), theta_start, vmask(rows_series[row_map]),
                          max_iter=max_iter, lower=tlo, upper=thi, ftol=ftol, xtol=ftol,
                          jac_fun=make_jacobian(row_map), loss_floor=floor[row_map])
+        if polish_iter > 0:
+            # polish: rows that hit max_iter or stopped on a bound go on from where they stopped
+            # with fresh damping (slow valleys, e.g. a carrying capacity drifting away, where the
+            # loss still decreases; a step blocked by a bound can look like convergence)
+            stuck = np.flatnonzero(~res.converged & np.isfinite(res.loss))
+            if stuck.size:
+                sub = row_map[stuck]
+                more = batched_lm(make_residual(sub), res.theta[stuck], vmask(rows_series[sub]),
+                                  max_iter=polish_iter, lower=tlo, upper=thi, ftol=ftol,
+                                  xtol=ftol, jac_fun=make_jacobian(sub), loss_floor=floor[sub])
+                res = _merge_polish(res, stuck, more)
+            # rows stopped on the overflow guard of a log parameter (|theta| = 700): the model's
+            # arithmetic may overflow there (non-finite Jacobian entries are zeroed) and the
+            # solver stall, so it goes on from its point pulled inside the tighter SAFE_GUARD;
+            # the better of the two results is kept
+            guard = np.isfinite(tlo) & (np.abs(tlo) >= tr.LOG_GUARD - 1e-9)
+            guard_hi = np.isfinite(thi) & (thi >= tr.LOG_GUARD - 1e-9)
+            on_guard = np.any((guard & (res.theta <= tlo + 1e-6))
+                              | (guard_hi & (res.theta >= thi - 1e-6)), axis=1)
+            stall = np.flatnonzero(on_guard & np.isfinite(res.loss))
+            if stall.size:
+                series = rows_series[row_map[stall]]
+                slo = np.where(guard, -tr.SAFE_GUARD, tlo)
+                shi = np.where(guard_hi, tr.SAFE_GUARD, thi)
+                th0 = np.clip(res.theta[stall], slo, shi)
+                again = batched_lm(make_residual(series), th0, vmask(series), max_iter=max_iter,
+                                   lower=slo, upper=shi, ftol=ftol, xtol=ftol,
+                                   jac_fun=make_jacobian(series), loss_floor=floor[series])
+                res = _merge_polish(res, stall, again)
+            # a last refinement of every row at machine-precision tolerances: a few
+            # Gauss-Newton-like steps near the minimum (accepted only when they lower the loss)
+            ok = np.flatnonzero(np.isfinite(res.loss))
+            sub = row_map[ok]
+            more = batched_lm(make_residual(sub), res.theta[ok], vmask(rows_series[sub]),
+                              max_iter=refine_iter, lower=tlo, upper=thi, ftol=1e-15, xtol=1e-15,
+                              jac_fun=make_jacobian(sub), loss_floor=floor[sub] * 1e-6,
+                              mu0=1e-8)
+            res = _merge_polish(res, ok, more, keep_converged=True)
         # keep, for each series, its candidate with the smallest finite loss
         owner = rows_series[row_map]
         cand_loss = np.where(np.isfinite(res.loss), res.loss, np.inf)
@@ -257,8 +376,32 @@ def fit(
             # normalise weights so the loss stays on the data scale
             mean_w = np.sum(np.where(valid, w, 0), 1) / np.maximum(n_obs, 1)
             weights = np.where(mean_w[:, None] > 0, w / np.where(mean_w > 0, mean_w, 1)[:, None], 1.0)
-    return _summarise(model, data, best_theta, best_loss, best_conv, best_iter, jac_best, free,
-                      n_obs, weights, valid, scale, error, n_floored, n_missing, n_nonpositive)
+    objective = best_loss
+    if lam > 0 or n_prior:
+        unweighted = passes == 1
+        with np.errstate(all="ignore"):
+            r = model_residual(best_theta, np.arange(b), weighted=not unweighted)
+        best_loss = np.where(np.isfinite(objective),
+                             np.sum(np.where(valid, r, 0.0) ** 2, axis=1), np.inf)
+    out = _summarise(model, data, best_theta, best_loss, best_conv, best_iter, jac_best, free,
+                     n_obs, weights, valid, scale, error, n_floored, n_missing, n_nonpositive,
+                     prior_sigma=pr_sigma if n_prior else None)
+    return flag_unidentified(replace(out, objective=objective), data, free)
+
+
+def _merge_polish(res: Any, rows: np.ndarray, more: Any, keep_converged: bool = False) -> Any:
+    """Copy of ``res`` with the polished rows replaced where they improved (never worse);
+    ``keep_converged``: a refinement keeps the rows' convergence flags."""
+    better = np.isfinite(more.loss) & (more.loss < res.loss[rows])
+    take = rows[better]
+    theta, loss = res.theta.copy(), res.loss.copy()
+    conv, n_it, jac = res.converged.copy(), res.n_iter.copy(), res.jac.copy()
+    theta[take], loss[take] = more.theta[better], more.loss[better]
+    if not keep_converged:
+        conv[take] = more.converged[better]
+    n_it[take] = n_it[take] + more.n_iter[better]
+    jac[take] = more.jac[better]
+    return replace(res, theta=theta, loss=loss, converged=conv, n_iter=n_it, jac=jac)
 
 
 def _length_buckets(n: np.ndarray, growth: float = 1.6) -> list[np.ndarray]:
@@ -282,16 +425,19 @@ def _summarise(model: Model, data: SeriesBatch, theta: np.ndarray, loss: np.ndar
                conv: np.ndarray, n_iter: np.ndarray, jac: np.ndarray, free: np.ndarray,
                n_obs: np.ndarray, weights: np.ndarray, valid: np.ndarray, scale: str,
                error: str, n_floored: np.ndarray, n_missing: np.ndarray,
-               n_nonpositive: np.ndarray) -> FitResult:
+               n_nonpositive: np.ndarray, prior_sigma: np.ndarray | None = None) -> FitResult:
     b, n_par = theta.shape
     k_free = free.size
     params = tr.to_constrained(model, np.where(np.isfinite(theta), theta, 0.0))
     finite = np.isfinite(loss) & np.all(np.isfinite(params), axis=1)
-    enough = n_obs >= k_free
+    enough = n_obs >= (k_free if prior_sigma is None else 1)
     params = np.where((finite & enough)[:, None], params, np.nan)
     with np.errstate(all="ignore"):
         dof = n_obs - k_free
         s2 = np.where(dof > 0, loss / np.maximum(dof, 1), np.nan)
+        if prior_sigma is not None:  # MAP fit: the Laplace posterior with the prior's sigma
+            s2 = prior_sigma**2
+            dof = np.maximum(dof, 1)
         info = np.einsum("btp,btq->bpq", jac, jac)
         cov_free = np.full((b, k_free, k_free), np.nan)
         ok_cov = finite & (dof > 0)

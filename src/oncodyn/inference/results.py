@@ -16,6 +16,8 @@ class FitStatus(StrEnum):
     MAX_ITER = "max_iter"            # finite best fit, but the optimiser hit its iteration cap
     TOO_FEW_POINTS = "too_few_points"
     FAILED = "failed"                # no start gave a finite loss
+    NOT_IDENTIFIABLE = "not_identifiable"  # best fit found, but some parameter is not determined
+    #                                        by the points (runaway v_inf, bound, SE blow-up)
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,10 @@ class FitResult:
     Arrays have one row per series, in the order of ``ids``. Parameters are on the natural scale.
     ``se`` are asymptotic standard errors from the Jacobian at the optimum (NaN when the model is
     not identifiable from the points, i.e. n_obs <= n_params or a singular information matrix).
+    ``loss`` is the residual sum of squares on the fitted scale; ``objective`` the quantity
+    minimised (equal to ``loss`` without ``penalty`` or ``prior``). Status ``NOT_IDENTIFIABLE``
+    keeps the best-fit parameters (its predictions are usable) but names, in ``unidentified``
+    and in the message, the parameters the points do not determine.
     """
 
     model: Any
@@ -45,6 +51,8 @@ class FitResult:
     error: str
     cov_theta: np.ndarray
     theta: np.ndarray
+    objective: np.ndarray | None = None  # penalised / prior-augmented loss actually minimised
+    unidentified: tuple[tuple[str, ...], ...] = ()  # per series, names of flagged parameters
 
     @property
     def success(self) -> np.ndarray:
@@ -75,7 +83,9 @@ class FitResult:
         d.update(loss=self.loss, sigma=self.sigma, n_obs=self.n_obs, loglik=self.loglik,
                  aic=self.aic, aicc=self.aicc, bic=self.bic,
                  status=[s.value for s in self.status], message=list(self.message),
-                 n_iter=self.n_iter)
+                 n_iter=self.n_iter,
+                 unidentified=[",".join(u) for u in self.unidentified] if self.unidentified
+                 else [""] * len(self.ids))
         df = pd.DataFrame(d)
         df.insert(1, "model", self.model.name)
         return df

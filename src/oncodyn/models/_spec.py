@@ -193,7 +193,8 @@ def get_model(name: str | Model) -> Model:
         from ..errors import ConfigError
 
         raise ConfigError(
-            f"unknown model {name!r}; registered models: {', '.join(sorted(_REGISTRY))}"
+            f"unknown model {name!r}; registered models: {', '.join(sorted(_REGISTRY))} "
+            "(docs/models.md)"
         ) from None
 
 

@@ -19,9 +19,9 @@ Concentrations are exact sums of exponentials:
 Units: PK parameters in L and L/h, times of the API in **days**, amounts in mg, concentrations in
 mg/L, AUC in mg*h/L.
 
-Docetaxel parameter sets (MODELS.md section 9): three compartments from Ozawa K et al., Cancer Sci
+Docetaxel parameter sets (docs/treatment.md#docetaxel-pk): three compartments from Ozawa K et al., Cancer Sci
 2007;98:1985, Table 2 (CL 35.7 L/h, V1 6.94 L, Q2 5.58 L/h, V2 7.39 L, Q3 12.5 L/h, V3 225 L);
-one-compartment simplification CL 39 L/h, V 24 L derived in MODELS.md section 9 from the US label
+one-compartment simplification CL 39 L/h, V 24 L derived (docs/treatment.md#docetaxel-pk) from the US label
 (100 mg/m^2 over 1 h at BSA 1.8 m^2: AUC 4.6 mg h/L, Cmax 3.7 mg/L).
 """
 
@@ -38,9 +38,9 @@ from ..errors import ConfigError
 
 HOURS_PER_DAY = 24.0
 #: Body-surface area used when none is given, m^2 (**illustrative** typical adult; the value used
-#: for the Claret FU schedule and the docetaxel derivations in MODELS.md sections 4 and 9).
+#: for the Claret FU schedule and the docetaxel derivations in docs/treatment.md#docetaxel-pk).
 BSA_DEFAULT_M2 = 1.8
-#: Docetaxel molar mass, g/mol (C43H53NO14, 807.9; MODELS.md section 10 uses 808).
+#: Docetaxel molar mass, g/mol (C43H53NO14, 807.9; the Friberg slope conversion uses 808).
 DOCETAXEL_MW = 807.9
 
 
@@ -123,7 +123,7 @@ class Regimen:
         Day of the first administration.
     days : tuple of float
         Administration days within a cycle (default ``(0,)``; ``(0, 1, 2, 3, 4)`` for a d1-5
-        schedule such as FU 425 mg/m^2 d1-5 q4w, MODELS.md section 4).
+        schedule such as FU 425 mg/m^2 d1-5 q4w, Claret 2009).
     delays : tuple of float
         Per-cycle delay (days) added before cycle ``i``; delays accumulate (a late cycle pushes
         the later ones). Missing entries are 0.
@@ -131,7 +131,7 @@ class Regimen:
         Per-cycle dose multipliers (e.g. 0.8 for 75 -> 60 mg/m^2). Missing entries repeat the
         last given factor (a reduction is kept), or 1 when empty.
     bsa_m2 : float
-        Body-surface area, m^2; default 1.8 (**illustrative**, MODELS.md sections 4 and 9).
+        Body-surface area, m^2; default 1.8 (**illustrative**, docs/treatment.md#docetaxel-pk).
     """
 
     drug: str
@@ -297,10 +297,10 @@ OZAWA_2007 = "Ozawa K et al. Cancer Sci 2007;98:1985, Table 2 (via nlmixr2lib Oz
 #: Docetaxel three-compartment typical values (Ozawa 2007 Table 2).
 DOCETAXEL_3CPT = LinearPK.three_compartment(35.7, 6.94, 5.58, 7.39, 12.5, 225.0,
                                             name="docetaxel 3-cpt", reference=OZAWA_2007)
-#: Docetaxel one-compartment simplification (MODELS.md section 9, derived from the US label).
+#: Docetaxel one-compartment simplification (docs/treatment.md#docetaxel-pk, derived from the US label).
 DOCETAXEL_1CPT = LinearPK.one_compartment(
     39.0, 24.0, name="docetaxel 1-cpt",
-    reference="MODELS.md section 9: CL = 100*1.8/4.6 L/h, V from Cmax 3.7 mg/L (US label)")
+    reference="Derived from the docetaxel US label: CL = 100*1.8/4.6 L/h, V from Cmax 3.7 mg/L (US label)")
 
 
 # ------------------------------------------------------------------ superposition
@@ -528,7 +528,7 @@ def constant_dose_exposure(events: DoseEvents, t: Any, *, end_day: Any) -> np.nd
     """Claret-type constant exposure: mean weekly dose in **g/week** while on treatment.
 
     ``E(t) = total dose (g) / ((end_day - first dose day)/7)`` for ``first <= t < end_day``,
-    else 0 (Claret L et al. J Clin Oncol 2009;27:4103: exposure = dose, MODELS.md section 4;
+    else 0 (Claret L et al. J Clin Oncol 2009;27:4103: exposure = dose;
     with FU 425 mg/m^2 d1-5 q4w at 1.8 m^2 this is 3.825 g / 4 wk = 0.956 g/week).
     """
     t = np.asarray(t, float)

@@ -4,18 +4,22 @@ Formulas (all standard; units Gy, days, hours as stated):
 
 * surviving fraction of one acute fraction of ``d`` Gy: ``S = exp(-alpha d - beta d^2)``
   (Fowler JF, Br J Radiol 1989;62:679 "The linear-quadratic formula and progress in fractionated
-  radiotherapy"; oncodyn reference note MODELS.md section 11);
+  radiotherapy"; docs/treatment.md#radiotherapy);
 * biologically effective dose of ``n`` fractions of ``d`` Gy: ``BED = n d (1 + d/(alpha/beta))``
   (Fowler 1989);
 * with repopulation after a kick-off time ``Tk`` over an overall time ``T`` (days):
   ``BED = n d (1 + d/(alpha/beta)) - ln2 max(T - Tk, 0)/(alpha Tpot)`` (Fowler 1989; Withers HR et
-  al., Acta Oncol 1988;27:131 for the kick-off time);
+  al., Acta Oncol 1988;27:131 for the kick-off time), floored at 0 (:func:`net_bed`): the
+  repopulation term removes effect the dose had, it cannot turn a dose into a negative one
+  (Fowler 1989 derives it as dose "wasted" on regrowth). A course so long that regrowth outpaces
+  the dose has BED 0 here; the simulator's cell kinetics are not floored (net regrowth still
+  grows the tumour there);
 * equivalent dose in 2-Gy fractions: ``EQD2 = BED / (1 + 2/(alpha/beta))``;
 * continuous low-dose-rate (LDR) irradiation at ``R`` Gy/h for ``T`` h with mono-exponential
   repair at rate ``mu`` per hour (Lea-Catcheside incomplete-repair factor; Dale RG, Br J Radiol
   1985;58:515): ``BED = D [1 + g(mu T) D/(alpha/beta)]``, ``D = R T``,
   ``g(x) = 2 (x - 1 + exp(-x))/x^2``. For ``mu T >> 1`` this is ``R T [1 + 2R/(mu alpha/beta)]``
-  (the form quoted in MODELS.md section 11);
+  (the form in docs/treatment.md#radiotherapy);
 * permanent implant with decay constant ``lam`` (1/h) and initial rate ``R0``:
   ``BED = (R0/lam)[1 + R0/((mu + lam)(alpha/beta))]`` (Dale 1985);
 * isoeffect between fraction sizes: ``D2 = D1 (alpha/beta + d1)/(alpha/beta + d2)``
@@ -27,7 +31,7 @@ Radiosensitisation by concurrent chemotherapy is modelled as a dose-modifying fa
 multiplying ``alpha`` (the "enhancement" mechanism of Steel GG, Peckham MJ, Int J Radiat Oncol
 Biol Phys 1979;5:85). Its value is **illustrative** (:data:`CHEMO_ALPHA_FACTOR_ILLUSTRATIVE`).
 
-Default tissue values (MODELS.md section 11): alpha/beta 10 Gy for most carcinomas and early
+Default tissue values (docs/treatment.md#radiotherapy): alpha/beta 10 Gy for most carcinomas and early
 tissue, 3 Gy for late-reacting tissue (Thames HD et al., Int J Radiat Oncol Biol Phys 1990;19:219
 review); alpha 0.3 /Gy with beta 0.03 /Gy^2 for tumour (oncosim defaults, **illustrative**).
 
@@ -51,14 +55,14 @@ LN2 = math.log(2.0)
 ALPHA_BETA_TUMOUR = 10.0
 #: alpha/beta of late-reacting normal tissue, Gy (Thames et al. 1990; 2-4 Gy, 3 conventional).
 ALPHA_BETA_LATE = 3.0
-#: Tumour alpha, 1/Gy (oncosim default quoted in MODELS.md section 11; **illustrative**).
+#: Tumour alpha, 1/Gy (oncosim default, docs/treatment.md#radiotherapy; **illustrative**).
 ALPHA_TUMOUR = 0.3
 #: Tumour beta, 1/Gy^2 (alpha/beta 10 with alpha 0.3; **illustrative**).
 BETA_TUMOUR = 0.03
-#: Repair rate for LDR, 1/h (half-time ~1.5 h; rtnotes page quoted in MODELS.md section 11).
+#: Repair rate for LDR, 1/h (half-time ~1.5 h; textbook value, docs/treatment.md#radiotherapy).
 MU_REPAIR_PER_H = 0.46
 #: Multiplicative factor on alpha under concurrent chemotherapy (**illustrative**; concept of
-#: Steel & Peckham 1979; no pooled clinical estimate is anchored in MODELS.md).
+#: Steel & Peckham 1979; no pooled clinical estimate is known to us).
 CHEMO_ALPHA_FACTOR_ILLUSTRATIVE = 1.2
 
 
@@ -107,6 +111,23 @@ def repopulation_bed_loss(T: Any, Tk: Any, Tpot: Any, alpha: Any) -> np.ndarray:
     return LN2 * np.maximum(T - Tk, 0.0) / (alpha * Tpot)
 
 
+def net_bed(dose_bed: Any, loss: Any) -> np.ndarray:
+    """BED of the dose minus the repopulation loss, floored at 0 Gy (module docstring).
+
+    The one place where the floor is applied: :func:`bed`, :meth:`Course.bed` and the
+    ``oncodyn radiation`` commands all call it.
+    """
+    return np.maximum(np.asarray(dose_bed, dtype=float) - np.asarray(loss, dtype=float), 0.0)
+
+
+def _fraction_count(n: Any) -> np.ndarray:
+    """Number(s) of fractions: finite whole numbers >= 0 (2.5 fractions do not exist)."""
+    a = _arr(n, "number of fractions", nonneg=True)
+    if np.any(a != np.round(a)):
+        raise ConfigError(f"number of fractions must be a whole number, got {n!r}")
+    return a
+
+
 def _repop(T: Any, Tk: Any, Tpot: Any, alpha: Any) -> np.ndarray | float:
     given = [x is not None for x in (T, Tk, Tpot, alpha)]
     if not any(given):
@@ -122,14 +143,19 @@ def bed(n: Any, d: Any, alpha_beta: Any, *, T: Any = None, Tk: Any = None, Tpot:
         alpha: Any = None) -> np.ndarray:
     """Biologically effective dose (Gy) of ``n`` fractions of ``d`` Gy.
 
-    ``BED = n d (1 + d/(alpha/beta)) - ln2 max(T - Tk, 0)/(alpha Tpot)``; the repopulation term is
-    used only when ``T``, ``Tk``, ``Tpot`` and ``alpha`` are all given (days, days, days, 1/Gy).
+    ``BED = max(n d (1 + d/(alpha/beta)) - ln2 max(T - Tk, 0)/(alpha Tpot), 0)``; the repopulation
+    term is used only when ``T``, ``Tk``, ``Tpot`` and ``alpha`` are all given (days, days, days,
+    1/Gy) and never makes the BED negative (:func:`net_bed`). ``n`` must be a whole number.
     Sources: Fowler 1989 Br J Radiol 62:679; Withers et al. 1988 Acta Oncol 27:131.
     """
-    n = _arr(n, "number of fractions", nonneg=True)
+    n = _fraction_count(n)
     d = _arr(d, "dose per fraction", nonneg=True)
     ab = _arr(alpha_beta, "alpha/beta", positive=True)
-    return n * d * (1.0 + d / ab) - _repop(T, Tk, Tpot, alpha)
+    with np.errstate(over="ignore"):
+        dose_bed = n * d * (1.0 + d / ab)
+    if not np.all(np.isfinite(dose_bed)):
+        raise ConfigError(f"BED of {n.tolist()} fractions of {d.tolist()} Gy overflows: not a physical dose")
+    return net_bed(dose_bed, _repop(T, Tk, Tpot, alpha))
 
 
 def eqd2_from_bed(bed_gy: Any, alpha_beta: Any) -> np.ndarray:
@@ -165,7 +191,7 @@ def bed_ldr(rate: Any, time: Any, alpha_beta: Any, mu: Any = MU_REPAIR_PER_H) ->
     """BED (Gy) of continuous LDR irradiation at ``rate`` Gy/h for ``time`` hours.
 
     ``BED = D [1 + g(mu T) D/(alpha/beta)]``, ``D = rate*time`` (Dale 1985). ``mu`` is the repair
-    rate in 1/h (default 0.46 /h, half-time 1.5 h, MODELS.md section 11); ``mu = inf`` gives
+    rate in 1/h (default 0.46 /h, half-time 1.5 h, docs/treatment.md#radiotherapy); ``mu = inf`` gives
     ``BED = D`` (full repair), ``mu -> 0`` gives the acute single-fraction BED.
     """
     r = _arr(rate, "dose rate", nonneg=True)
@@ -233,7 +259,7 @@ Modality = Literal["ebrt", "hdr"]
 class Repopulation:
     """Repopulation during treatment: BED loss ``ln2 (T - Tk)/(alpha Tpot)`` for ``T > Tk``.
 
-    Defaults are **illustrative** head-and-neck values of MODELS.md section 11: ``Tk`` 28 d
+    Defaults are **illustrative** head-and-neck values (docs/treatment.md#radiotherapy): ``Tk`` 28 d
     (Withers et al. 1988 Acta Oncol 27:131, kick-off 21-28 d), ``Tpot`` 3 d (2-5 d), ``alpha``
     0.35 /Gy (gives ~0.66 Gy BED10 per day, ~0.55 Gy EQD2 per day).
     """
@@ -303,6 +329,8 @@ class Fractionation:
             d = float(parts[1])
         except ValueError:
             raise ConfigError(f"course {text!r}: expected NxD, e.g. 25x1.8 (N fractions of D Gy)") from None
+        if not (math.isfinite(n_f) and math.isfinite(d)):
+            raise ConfigError(f"course {text!r}: N and D must be finite numbers")
         if n_f != int(n_f):
             raise ConfigError(f"course {text!r}: the number of fractions must be an integer")
         return cls(int(n_f), d, **kwargs)
@@ -354,7 +382,7 @@ class Fractionation:
 class ContinuousLDR:
     """Continuous low-dose-rate brachytherapy at ``rate_gy_h`` for ``duration_h`` hours.
 
-    ``mu_per_h`` repair rate (default 0.46 /h, MODELS.md section 11). BED by :func:`bed_ldr`.
+    ``mu_per_h`` repair rate (default 0.46 /h, docs/treatment.md#radiotherapy). BED by :func:`bed_ldr`.
     """
 
     rate_gy_h: float
@@ -432,7 +460,7 @@ class Course:
     def bed(self, alpha_beta: Any) -> np.ndarray:
         total = sum(c.bed(alpha_beta) for c in self.components)
         if self.repopulation is not None:
-            total = total - self.repopulation.bed_loss(self.overall_time())
+            total = net_bed(total, self.repopulation.bed_loss(self.overall_time()))
         return np.asarray(total, float)
 
     def eqd2(self, alpha_beta: Any) -> np.ndarray:

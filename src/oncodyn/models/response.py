@@ -8,8 +8,8 @@ always the size at t = 0. Laws driven by a drug declare ``inputs=("exposure",)``
 ``E(t)`` is passed as ``Model.predict(t, p, exposure=...)`` (a constant, one value per series,
 or a callable ``E(t)``, which forces the ODE path).
 
-Numeric anchors are those of ``shared/reference/MODELS.md`` sections 2-7 (the tag there says
-whether a value was seen in a stored copy of the source). oncodyn is research/teaching
+Each default names its source in the model reference (docs/models.md#response-models); values
+marked illustrative have none. oncodyn is research/teaching
 software, not a clinical decision tool.
 """
 
@@ -28,11 +28,11 @@ _ILL = "illustrative"
 _STRUEMPER = ("Struemper 2025 CPT Pharmacometrics Syst Pharmacol 14:1006 Tables 2-3, docetaxel "
               "(CHEMO) arm, as transcribed in nlmixr2lib Struemper_2025_tumorsize_OS_nsclc.R")
 _CLARET09 = ("Claret 2009 J Clin Oncol 27:4103, FU phase III, as used in a public Pumas "
-             "exercise citing PMID 19636014 (MODELS.md sec. 4)")
+             "exercise citing PMID 19636014")
 _CLARET14 = ("Claret 2014 Clin Pharmacol Ther 95:446 Suppl Table S1 / Table 3 (MONET1), as "
-             "transcribed in nlmixr2lib Claret_2014_motesanib_tumorsize_OS.R (MODELS.md sec. 4)")
+             "transcribed in nlmixr2lib Claret_2014_motesanib_tumorsize_OS.R")
 _SIMEONI = ("Simeoni 2004 Cancer Res 64:1094 Table 2, paclitaxel experiment 1, as transcribed in "
-            "nlmixr2lib oncology_xenograft_simeoni_2004.R (MODELS.md sec. 3)")
+            "nlmixr2lib oncology_xenograft_simeoni_2004.R")
 _TUBIANA = "ln2/83 d: Tubiana 1989 Acta Oncol 28:113 (adenocarcinoma lung metastases doubling time)"
 
 
@@ -193,7 +193,7 @@ wang = register(Model(
     equation="y = y0 exp(-SR t) + PR t; ODE: S' = -SR S, P' = PR, y = S + P; "
              "nadir at t = ln(SR y0 / PR)/SR when SR y0 > PR",
     reference="Wang Y, Sung C, Dartois C et al. 2009 Clin Pharmacol Ther 86:167 (NSCLC). "
-              "Structure from MODELS.md sec. 5, not checked against a stored copy of the paper; "
+              "Structure as usually quoted, not checked against a stored copy of the paper; "
               "SR and PR defaults are illustrative (paper values not seen); y0 from Struemper 2025",
 ))
 
@@ -291,7 +291,7 @@ norton_simon = register(Model(
                           "Gompertz rate of approach to v_inf", _TUBIANA),
                 Parameter("k", "1/exposure", 0.5, 0.0, math.inf, "log",
                           "kill per unit exposure, relative to the growth rate",
-                          _ILL + " (no anchored value, MODELS.md sec. 2)")),
+                          _ILL + " (no published value found)")),
     rhs=_ns_rhs, initial_state=_init_y0, closed_form=_ns_closed,
     inputs=("exposure",), kind="response",
     equation="dy/dt = g(y) (1 - k E), g(y) = omega y ln(v_inf/y); constant E: Gompertz with "
@@ -337,7 +337,7 @@ two_population = register(Model(
     equation="dS/dt = gS S (1 - (S+R)/K) - kD E S - mu S; dR/dt = gR R (1 - (S+R)/K) + mu S; "
              "S(0) = (1 - f_R) y0, R(0) = f_R y0; y = S + R. No closed form for finite K; with "
              "K = inf and mu = 0: y = S0 exp((gS - kD E) t) + R0 exp(gR t)",
-    reference="Generic two-population model, MODELS.md sec. 7; Goldie JH, Coldman AJ 1979 Cancer "
+    reference="Generic two-population model; Goldie JH, Coldman AJ 1979 Cancer "
               "Treat Rep 63:1727 (resistance); Gatenby RA et al. 2009 Cancer Res 69:4894 and "
               "Zhang J et al. 2017 Nat Commun 8:1816 (competition between populations)",
 ))
@@ -345,7 +345,7 @@ two_population = register(Model(
 
 # ---------------------------------------------------------------- Simeoni 2004
 SIMEONI_PSI = 20.0
-"""Switch sharpness psi, fixed at 20 by Simeoni 2004 (MODELS.md sec. 3)."""
+"""Switch sharpness psi, fixed at 20 by Simeoni 2004."""
 
 
 def _simeoni_rhs(t: Any, y: Any, p: Any, u: Any, xp: Any) -> Any:
@@ -406,7 +406,7 @@ def _twopop_untreated(p: np.ndarray) -> tuple[np.ndarray, str, np.ndarray]:
     return q, "logistic", q[..., [0, 4, 2]]
 
 
-# 0.765 g/day: FU 425 mg/m2 x BSA 1.8 m2, the schedule of the Claret 2009 exercise (MODELS.md sec. 4)
+# 0.765 g/day: FU 425 mg/m2 x BSA 1.8 m2, the schedule of the Claret 2009 exercise
 set_check_hints("claret", CheckHints(exposure=0.765, horizon=2 * 365.0, untreated=_claret_untreated))
 set_check_hints("claret_ts", CheckHints(horizon=2 * 365.0))
 # k E > 1 makes the Gompertz rate negative: the size collapses super-exponentially and

@@ -10,7 +10,7 @@ Time in hours inside the model (``ktr`` in 1/h), API times in days, neutrophils 
 
 Default parameters (:data:`KLOFT_2006_DOCETAXEL`): Kloft C et al. 2006 docetaxel arm as coded in
 DDMORE DDMODEL00000224 and reused by Netterberg I et al. 2017 (read in nlmixr2lib
-``Netterberg_2017_docetaxel.R``; MODELS.md section 10): Circ0 5.22e9/L, MTT 84.2 h, slope 15.6
+``Netterberg_2017_docetaxel.R``; docs/treatment.md#neutropenia): Circ0 5.22e9/L, MTT 84.2 h, slope 15.6
 L/umol (= 19.3 L/mg with M = 807.9 g/mol), gamma 0.145.
 
 Numerical scheme (second order, positive, cheap for large batches): Strang splitting of the
@@ -39,7 +39,7 @@ from .exposure import DOCETAXEL_MW, HOURS_PER_DAY, DoseEvents, LinearPK, cumulat
 N_TRANSIT = 3
 _CHUNK_STEPS = 64  # integration steps per chunk of the exposure computation (memory bound)
 _KLOFT = ("Kloft C et al. 2006 docetaxel (DDMORE DDMODEL00000224; Netterberg I et al. 2017; read in "
-          "nlmixr2lib Netterberg_2017_docetaxel.R), MODELS.md section 10")
+          "nlmixr2lib Netterberg_2017_docetaxel.R)")
 #: Docetaxel slope of Kloft 2006, L/umol.
 KLOFT_SLOPE_L_PER_UMOL = 15.6
 #: Lower limit of normal of the neutrophil count, 1e9/L (**illustrative**; laboratories differ).
@@ -293,7 +293,7 @@ def dose_decision(grade: Any) -> tuple[np.ndarray, np.ndarray]:
     during treatment", NSCLC after platinum): treat only when neutrophils >= 1500/mm3; patients
     on 75 mg/m^2 with febrile neutropenia or neutrophils < 500/mm3 for more than one week have
     treatment withheld until resolution and resumed at 60 mg/m^2. oncodyn triggers at grade >= 3
-    (as issue 4 asks) and uses a fixed 7-day delay (**illustrative**); the factor applies to the
+    (a simplification) and uses a fixed 7-day delay (**illustrative**); the factor applies to the
     current dose (the caller keeps it for later cycles). Vectorised over ``grade``.
     """
     g = np.asarray(grade)

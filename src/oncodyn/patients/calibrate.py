@@ -1,5 +1,10 @@
 """Calibration of the ``nsclc_docetaxel`` preset (reproducible; run ``calibrate_nsclc_docetaxel``).
 
+The preset's frozen values now come from the joint response/PFS/OS calibration to POPLAR
+(:mod:`oncodyn.patients.calibrate_os`), started from this module's step-2 optimum; step 1 below
+still gives the lesion-level SDs. This module's step 2 (response and PFS, deaths at a constant
+hazard) is kept as the earlier, reproducible pipeline.
+
 Step 1 - lesion dynamics on the docetaxel lesion series of Laleh et al. 2022 (PLoS Comput Biol
 18:e1009822; TumorGrowth.jl flat file: study 2 arm 1 = POPLAR docetaxel, study 4 arm 1 = OAK
 docetaxel; first target lesion per patient, longest diameter in mm, ``T_days``).

@@ -19,7 +19,12 @@ Model of one patient
   (the usual NLME log-normal IIV, e.g. Claret 2009 J Clin Oncol 27:4103; Struemper 2025 CPT
   Pharmacometrics Syst Pharmacol 14:1006 Table 2 report correlated log-normal KG/KS).
 * Categorical covariates (cancer type, stage, ECOG, sensitivity class...) multiply growth, kill,
-  resistant odds and the metastatic emission coefficient.
+  resistant odds, the metastatic emission coefficient and the death hazard.
+* ``baseline.source = "poplar"``: each patient is one POPLAR row resampled whole (SLD, ECOG,
+  metastatic sites, histology, age, sex, prior therapies; :mod:`oncodyn.patients.baseline`): the
+  lesion count is the row's metastatic sites (capped at ``max_lesions``), the targets' diameters
+  sum to its SLD (:func:`oncodyn.patients.baseline.lesions_from_baseline`), covariates named like
+  a baseline variable take the row's level. The other draws are unchanged.
 * Occult metastases (Iwata K, Kawasaki K, Shigesada N (2000) J Theor Biol 203:177): colonies
   emitted at rate ``m * x_p^alpha`` by a source of ``x_p`` cells growing at rate ``g`` have, at any
   time, a power-law size distribution: the expected number larger than ``x`` cells is
@@ -30,8 +35,8 @@ Model of one patient
   patient's lesions and surface as RECIST *new lesions* when they pass the detection diameter.
   Colonies emitted *during* follow-up are neglected: from one cell they need
   ``ln(x_det)/g`` days (about 1,800 d at g = 0.01/d) to be seen, beyond a 2-year horizon.
-  Defaults m = 5.3e-8 /(cell^alpha d), alpha = 2/3 are Iwata's hepatocellular values as quoted
-  in MODELS.md section 8; presets override m (illustrative/calibrated, see their notes).
+  Defaults m = 5.3e-8 /(cell^alpha d), alpha = 2/3 are Iwata's hepatocellular values (Iwata et al.
+  2000, as quoted in a public re-implementation; the paper's table is unverified); presets override m (illustrative/calibrated, see their notes).
 """
 
 from __future__ import annotations
@@ -41,8 +46,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, logit, ndtr, ndtri
 
+from ..errors import ConfigError
 from ..models.geometry import sphere_diameter as sphere_diameter  # re-exported
 from ..models.geometry import sphere_volume as sphere_volume
+from .baseline import CATEGORICAL, lesions_from_baseline, pool_for
 from .config import ORGANS, Scenario
 
 LN_TO_NODE = ORGANS.index("lymph_node")
@@ -67,6 +74,10 @@ class Cohort:
     covariates: np.ndarray   # (n, n_cov) level index
     cl_factor: np.ndarray    # (n,) clearance multiplier (log-normal)
     tox_factor: np.ndarray   # (n,) Friberg slope multiplier (log-normal)
+    hazard_factor: np.ndarray  # (n,) product of the covariates' death-hazard ratios
+    sites: np.ndarray        # (n,) number of metastatic sites (POPLAR METSITES or lesion count)
+    sld0: np.ndarray         # (n,) baseline SLD, mm (POPLAR blSLD or sum of visible diameters)
+    baseline_row: np.ndarray | None = None  # (n,) row of the baseline pool (source "poplar")
 
     @property
     def n(self) -> int:
@@ -91,17 +102,33 @@ def sample_cohort(scenario: Scenario, n: int, rng: np.random.Generator) -> Cohor
     organ_idx = np.array([ORGANS.index(o) for o in pc.organs], dtype=np.int8)
     probs = np.asarray(pc.organ_probs, dtype=float)
 
+    # baseline rows resampled jointly from the POPLAR file (baseline.source = "poplar")
+    pool = rows = None
+    if scenario.baseline.source == "poplar":
+        pool = pool_for(scenario)
+        rows = rng.integers(0, pool.n, size=n).astype(np.int32)
+
     # covariates -> multiplicative factors
-    fac = {k: np.ones(n) for k in ("growth", "kill", "resistant", "emission")}
+    fac = {k: np.ones(n) for k in ("growth", "kill", "resistant", "emission", "hazard")}
     cov = np.zeros((n, len(scenario.covariates)), dtype=np.int8)
     for j, c in enumerate(scenario.covariates):
-        lev = rng.choice(len(c.levels), size=n, p=np.asarray(c.probs))
+        if pool is not None and c.name in CATEGORICAL:
+            vals = pool.column(c.name)
+            missing = sorted(set(vals) - set(c.levels))
+            if missing:
+                raise ConfigError(f"covariates: {c.name!r} levels {c.levels} lack the value(s) "
+                                  f"{missing} found in {pool.file}")
+            lev = np.array([c.levels.index(v) for v in vals])[rows]
+        else:
+            lev = rng.choice(len(c.levels), size=n, p=np.asarray(c.probs))
         cov[:, j] = lev
         for k, v in c.effects.items():
             fac[k] *= np.asarray(v)[lev]
 
     # lesion count, organs, sizes
     n_vis = np.minimum(1 + rng.poisson(max(pc.n_lesions_mean - 1.0, 0.0), size=n), Lv)
+    if pool is not None:  # one visible lesion per metastatic site (capped at max_lesions)
+        n_vis = np.clip(pool.metastatic_sites[rows], 1, Lv)
     present = np.zeros((n, L), dtype=bool)
     present[:, :Lv] = np.arange(Lv)[None, :] < n_vis[:, None]
     organ = organ_idx[rng.choice(len(probs), size=(n, L), p=probs)]
@@ -113,6 +140,10 @@ def sample_cohort(scenario: Scenario, n: int, rng: np.random.Generator) -> Cohor
     thr0 = np.where(nodal[:, 0], 15.0, 10.0)
     diam[:, 0] = _trunc_lognormal(rng, pc.diam_median_mm, sd, thr0)
     diam = np.minimum(diam, pc.diam_max_mm)
+    if pool is not None:  # targets summing to the sampled SLD (lesions_from_baseline)
+        diam[:, :Lv] = lesions_from_baseline(pool.sld_mm[rows], n_vis, organ[:, :Lv], organ_idx,
+                                             LN_TO_NODE, sd, rng)
+        nodal = organ == LN_TO_NODE
 
     # random effects: patient (correlated) + lesion
     names = ("growth", "kill", "resistant")
@@ -152,5 +183,9 @@ def sample_cohort(scenario: Scenario, n: int, rng: np.random.Generator) -> Cohor
     tox_sd = chemo.toxicity.slope_sd_log if chemo is not None else 0.0
     cl_factor = np.exp(np.sqrt(np.log1p(cl_cv**2)) * rng.standard_normal(n))
     tox_factor = np.exp(tox_sd * rng.standard_normal(n))
+    if pool is not None:
+        sites, sld0 = pool.metastatic_sites[rows].astype(float), pool.sld_mm[rows]
+    else:
+        sites, sld0 = n_vis.astype(float), np.where(present[:, :Lv], diam[:, :Lv], 0.0).sum(axis=1)
     return Cohort(present, occult, organ, nodal, vol * (1 - phi), vol * phi, growth, kill,
-                  cov, cl_factor, tox_factor)
+                  cov, cl_factor, tox_factor, fac["hazard"], sites, sld0, rows)

@@ -16,7 +16,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import ConfigError
 
@@ -24,21 +24,46 @@ ORGANS = ("lung", "liver", "lymph_node", "adrenal", "bone", "pleura", "brain", "
           "rectum", "peritoneum", "other")
 
 
+#: Drugs with a parameter table: the chemotherapy defaults (``chemo.cl_l_h_m2``, ``chemo.pk``,
+#: ``chemo.toxicity``, ``response.kill_per_dose``) are this drug's values, with their sources.
+DRUGS: dict[str, str] = {
+    "docetaxel": "PK: CL 21.7 L/h/m2 from the docetaxel label, or the Ozawa K et al. (2007) Cancer "
+                 "Sci 98:1985 Table 2 three-compartment model (chemo.pk); neutropenia: Friberg LE "
+                 "et al. (2002) J Clin Oncol 20:4713 with Kloft 2006 docetaxel values; kill: "
+                 "calibrated on the Laleh 2022 docetaxel lesion series (preset nsclc_docetaxel)",
+}
+#: Suffix of a drug name whose parameters the scenario sets itself (no table; illustrative).
+ILLUSTRATIVE_SUFFIX = "_illustrative"
+#: Largest accepted dose per administration, mg/m^2: above the largest standard cytotoxic dose
+#: per m^2 (high-dose methotrexate, up to 12 g/m^2); a bound against unit slips (g vs mg,
+#: cumulative vs per dose), ILLUSTRATIVE.
+MAX_DOSE_MG_M2 = 20_000.0
+#: Largest accepted exponential growth rate, 1/day (a doubling time of 0.69 day, far faster than
+#: any human tumour: volume doubling times are weeks to months, Laleh 2022 ITS fits ~0.01/day);
+#: ILLUSTRATIVE bound against unit slips (per week, per month written as per day).
+MAX_RATE_PER_DAY = 1.0
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: inf and nan are refused for every float key (rate_per_day = inf ...)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Covariate(_Strict):
     """A categorical patient covariate (cancer type, stage, ECOG, sensitivity class...).
 
-    ``effects`` maps a parameter name (``growth``, ``kill``, ``resistant``, ``emission``) to one
-    multiplicative factor per level.
+    ``effects`` maps a parameter name (``growth``, ``kill``, ``resistant``, ``emission``, or
+    ``hazard``: the death hazard of :class:`SurvivalCfg`, i.e. a hazard ratio) to one
+    multiplicative factor per level. With ``baseline.source = "poplar"`` a covariate named like
+    a baseline variable (:data:`oncodyn.patients.baseline.CATEGORICAL`: ``ecog``, ``histology``,
+    ``sex``, ``prior_therapies``, ``tobacco``) takes each patient's level from the resampled
+    row (``probs`` is then not used).
     """
 
     name: str
     levels: list[str]
     probs: list[float]
-    effects: dict[Literal["growth", "kill", "resistant", "emission"], list[float]] = {}
+    effects: dict[Literal["growth", "kill", "resistant", "emission", "hazard"], list[float]] = {}
 
     @model_validator(mode="after")
     def _check(self) -> Covariate:
@@ -73,12 +98,12 @@ class GrowthCfg(_Strict):
     ``max_diam_mm``: hard per-lesion ceiling on the volume-equivalent sphere diameter (viable +
     dying cells); growth beyond it is cut (the lesion stays at the ceiling). Default 250 mm,
     illustrative: just above the largest longest diameter in the Laleh 2022 docetaxel/atezolizumab
-    NSCLC series, 228 mm (``/work/shared/data/README.md``, ``Lesion_normvol`` normalisation).
+    NSCLC series, 228 mm (docs/data-formats.md#layouts).
     Below the ceiling results are unchanged (bit-identical).
     """
 
     law: Literal["exponential", "gompertz"] = "exponential"
-    rate_per_day: float = Field(0.0084, gt=0)
+    rate_per_day: float = Field(0.0084, gt=0, le=MAX_RATE_PER_DAY)
     carrying_capacity_diam_mm: float = Field(200.0, gt=0)
     max_diam_mm: float = Field(250.0, gt=0)
 
@@ -198,11 +223,16 @@ class ChemoCfg(_Strict):
     (:data:`oncodyn.models.exposure.BSA_DEFAULT_M2`, illustrative), infused over ``infusion_h``;
     ``cl_l_h_m2`` is then not used. Both scale with the patient's clearance factor (log-normal,
     ``cl_cv``).
+
+    ``drug`` names whose values the chemotherapy keys hold: a drug of :data:`DRUGS` (the
+    defaults are its cited values), or a name ending in ``"_illustrative"`` for a drug whose
+    values the scenario sets itself. Any other name is refused: the simulator has no table for
+    it and would silently run docetaxel. ``dose_mg_m2`` is at most :data:`MAX_DOSE_MG_M2`.
     """
 
     drug: str = "docetaxel"
     pk: Literal["one_compartment", "docetaxel_3cpt"] = "one_compartment"
-    dose_mg_m2: float = Field(75.0, gt=0)
+    dose_mg_m2: float = Field(75.0, gt=0, le=MAX_DOSE_MG_M2)
     cycle_days: int = Field(21, ge=1)
     n_cycles: int = Field(0, ge=0)  # 0 = until progression/stop
     start_day: int = Field(0, ge=0)
@@ -212,22 +242,50 @@ class ChemoCfg(_Strict):
     reference_auc_mg_h_l: float = Field(3.46, gt=0)
     toxicity: ToxicityCfg = ToxicityCfg()
 
+    @field_validator("drug")
+    @classmethod
+    def _known_drug(cls, drug: str) -> str:
+        if drug not in DRUGS and not drug.endswith(ILLUSTRATIVE_SUFFIX):
+            raise ValueError(
+                f"drug {drug!r} has no parameter table; supported drugs: "
+                f"{', '.join(sorted(DRUGS))}. The chemotherapy values (chemo.cl_l_h_m2, "
+                "chemo.toxicity, response.kill_per_dose) default to docetaxel's, so another drug "
+                "would silently behave as docetaxel; to simulate it with values you set yourself, "
+                f"name it {drug + ILLUSTRATIVE_SUFFIX!r}")
+        return drug
+
+    @model_validator(mode="after")
+    def _check_drug(self) -> ChemoCfg:
+        if self.pk == "docetaxel_3cpt" and self.drug != "docetaxel":
+            raise ValueError(f"pk = 'docetaxel_3cpt' is docetaxel's PK model (Ozawa 2007); drug is "
+                             f"{self.drug!r}: use pk = 'one_compartment' with its cl_l_h_m2")
+        return self
+
 
 class SecondLineCfg(_Strict):
     kill_per_dose: float = Field(0.3, ge=0)
     cross_resistance: float = Field(0.5, ge=0, le=1)
-    dose_mg_m2: float = Field(75.0, gt=0)
+    dose_mg_m2: float = Field(75.0, gt=0, le=MAX_DOSE_MG_M2)
     cycle_days: int = Field(21, ge=1)
 
 
+def _lesion_slot(target: str) -> int | None:
+    from ..simulate._treatment import lesion_slot
+
+    return lesion_slot(target)
+
+
 class RadiationCfg(_Strict):
-    """A radiotherapy course applied to the lesions of ``target``.
+    """A radiotherapy course applied to the lesions of ``target``: ``"primary"`` (needs
+    ``patients.primary_organ``), ``"all"`` visible lesions, an organ name, or one lesion by its
+    id ``"L<k>"`` (as in ``lesions.parquet``; ``L1`` is the primary when there is one), e.g. a
+    single symptomatic metastasis treated with palliative radiotherapy.
 
     ``modality = "ebrt"`` / ``"hdr"``: ``n_fractions`` x ``dose_per_fraction_gy``,
     ``fractions_per_week``. ``modality = "ldr"``: continuous low-dose-rate brachytherapy at
     ``dose_rate_gy_per_h`` for ``duration_h`` hours from ``start_day`` (both required), with
     Lea-Catcheside incomplete repair at ``mu_per_h`` (default 0.46 /h, repair half-time 1.5 h;
-    :data:`oncodyn.models.radiation.MU_REPAIR_PER_H`, MODELS.md section 11; Dale RG (1985) Br J
+    :data:`oncodyn.models.radiation.MU_REPAIR_PER_H`, docs/treatment.md#radiotherapy; Dale RG (1985) Br J
     Radiol 58:515): surviving fraction ``exp(-(alpha D + beta g(mu T) D^2))``, D = rate x T
     (:class:`oncodyn.models.radiation.ContinuousLDR`); the fraction keys are then not used and
     the LDR keys are errors for the other modalities.
@@ -282,6 +340,66 @@ class OccultCfg(_Strict):
     cells_per_mm3: float = Field(1e6, gt=0)
 
 
+class SurvivalCfg(_Strict):
+    """Time to death driven by tumour dynamics (TGI-OS link) and baseline covariates.
+
+    ``model = "weibull_burden"``: a proportional-hazards model with a Weibull baseline hazard
+    (the default survival sub-model of Genentech's jmpost joint models) and the *current* tumour
+    burden as a time-varying covariate (jmpost's identity link to the SLD; the "current value"
+    link of nonlinear joint models, Desmee S et al. (2017) BMC Med Res Methodol 17:105), with the
+    baseline prognostic factors of the POPLAR OS model (number of metastatic sites; Claret L et
+    al. (2018) Clin Cancer Res 24:3292) and of Wang Y et al. (2009) Clin Pharmacol Ther 86:167
+    and Claret L et al. (2009) J Clin Oncol 27:4103 (baseline tumour size, ECOG); keys in
+    docs/scenarios.md#survival:
+
+        h(t) = (k / s) (t / s)^(k - 1) * exp(b_sites (sites - sites_ref)
+               + b_sld ln(SLD0 / sld_ref) + g ln((B(t) + c) / (B(0) + c))) * HR_cov + h_other
+
+    with ``s = scale_days``, ``k = shape``, ``g = burden_log_hr``, ``c = burden_offset_mm``,
+    ``B(t)`` the patient's true sum of diameters of visible lesions (mm; new lesions count from
+    detection), ``HR_cov`` the product of the categorical covariates' ``hazard`` effects and
+    ``h_other = death_hazard_per_day`` (deaths unrelated to the tumour). The burden term makes
+    shrinkage lower, and growth after progression raise, the hazard: it carries the week-6/8
+    change from baseline (Claret 2009, Wang 2009) and the growth-rate constant (KG of Claret
+    2018 and Chan P et al. (2021) CPT Pharmacometrics Syst Pharmacol 10:1171) as aspects of one
+    time-varying quantity. Deaths are simulated
+    exactly by inversion of the cumulative hazard (a unit-exponential threshold per patient), the
+    burden held at its value one step earlier over each step (so that death in a step is decided
+    before that step's scan) and the cumulative hazard interpolated linearly within a step.
+    ``model = "none"``: no tumour-driven death; ``death_hazard_per_day`` alone, as before.
+
+    Defaults are ILLUSTRATIVE; presets set calibrated values (nsclc_docetaxel: POPLAR, see its
+    notes). Research software: these are not prognostic estimates for a person.
+    """
+
+    model: Literal["none", "weibull_burden"] = "none"
+    scale_days: float = Field(500.0, gt=0)
+    shape: float = Field(1.2, gt=0, le=5)
+    burden_log_hr: float = Field(1.0, ge=-5, le=5)
+    burden_offset_mm: float = Field(10.0, gt=0)
+    sites_log_hr: float = Field(0.0, ge=-2, le=2)
+    sites_ref: float = Field(3.0, ge=0)
+    sld_log_hr: float = Field(0.0, ge=-3, le=3)
+    sld_ref_mm: float = Field(75.0, gt=0)
+
+
+class BaselineCfg(_Strict):
+    """Where the virtual patients' baseline comes from.
+
+    ``source = "parametric"``: lesion count 1 + Poisson, log-normal sizes, covariates drawn from
+    their ``probs`` (:mod:`oncodyn.patients.cohort`). ``source = "poplar"``: whole baseline rows
+    (baseline SLD, ECOG, metastatic sites, histology, age, sex, prior therapies, tobacco) resampled
+    jointly, with replacement, from the POPLAR patient file (Gandara DR et al. (2018) Nat Med
+    24:1441 supplement; rows of ``arms``), and lesion count and sizes built to match the sampled
+    SLD (:mod:`oncodyn.patients.baseline`). ``file``: a path, or a file name looked up in
+    ``$ONCODYN_DATA_DIR``, ``$ONCODYN_SHARED/data/trials`` and ``../shared/data/trials``.
+    """
+
+    source: Literal["parametric", "poplar"] = "parametric"
+    file: str = "POPLAR_Clinical_Data.csv"
+    arms: list[str] = ["Docetaxel", "MPDL3280A"]
+
+
 class PolicyCfg(_Strict):
     kind: Literal["continue", "stop_at_pd", "switch_at_pd", "holiday_after_response", "adaptive"] = "stop_at_pd"
     pause_fraction: float = Field(0.5, gt=0, lt=1)
@@ -292,10 +410,12 @@ class Scenario(_Strict):
     name: str = "custom"
     description: str = ""
     cancer_type: str = "nsclc"
-    horizon_days: int = Field(728, ge=7)
+    # at most 100 years (36,525 days): longer than any patient's follow-up; larger values are
+    # unit slips that would exhaust memory (checked before any work)
+    horizon_days: int = Field(728, ge=7, le=36525)
     dt_days: int = Field(7, ge=1, le=7)
-    early_exit_prob: float = Field(0.0, ge=0, lt=1)
-    death_hazard_per_day: float = Field(0.0, ge=0)
+    early_exit_prob: float = Field(0.0, ge=0, lt=1)      # withdrawal before the first follow-up scan
+    death_hazard_per_day: float = Field(0.0, ge=0)     # death not driven by the tumour (SurvivalCfg)
     patients: PatientsCfg = PatientsCfg()
     covariates: list[Covariate] = []
     growth: GrowthCfg = GrowthCfg()
@@ -308,6 +428,8 @@ class Scenario(_Strict):
     imaging: ImagingCfg = ImagingCfg()
     occult: OccultCfg = OccultCfg()
     policy: PolicyCfg = PolicyCfg()
+    survival: SurvivalCfg = SurvivalCfg()
+    baseline: BaselineCfg = BaselineCfg()
     notes: dict[str, str] = {}
 
     @model_validator(mode="before")
@@ -345,8 +467,13 @@ class Scenario(_Strict):
         pc = self.patients
         have = sorted({*pc.organs, *([pc.primary_organ] if pc.primary_organ else [])}, key=ORGANS.index)
         for i, r in enumerate(self.radiation):
-            if r.target != "primary" and r.target not in ORGANS and r.target != "all":
-                raise ValueError(f"radiation target {r.target!r} not allowed; allowed: primary, all, {', '.join(ORGANS)}")
+            k = _lesion_slot(r.target)
+            if k is not None and k >= pc.max_lesions:
+                raise ValueError(f"radiation[{i}].target = {r.target!r}: lesion ids run L1..L{pc.max_lesions} "
+                                 "(patients.max_lesions)")
+            if k is None and r.target != "primary" and r.target not in ORGANS and r.target != "all":
+                raise ValueError(f"radiation target {r.target!r} not allowed; allowed: primary, all, "
+                                 f"a lesion id L1..L{pc.max_lesions}, {', '.join(ORGANS)}")
             if r.target == "primary" and pc.primary_organ is None:
                 raise ValueError(f"radiation[{i}].target = 'primary' needs patients.primary_organ; "
                                  f"allowed targets here: all, {', '.join(have)}")
@@ -398,7 +525,21 @@ def _format(err: ValidationError, source: str) -> str:
             allowed = e.get("ctx", {}).get("expected", "")
             msg = f"invalid value {e.get('input')!r}; allowed: {allowed}"
         parts.append(f"{loc or '(top level)'}: {msg}")
-    return f"{source}: " + "; ".join(parts)
+    return f"{source}: " + "; ".join(parts) + f" (keys: {_docs_anchor(err)})"
+
+
+def _docs_anchor(err: ValidationError) -> str:
+    """The page and section of the scenario reference that explains the first error's key."""
+    import typing
+
+    first = next((str(x) for x in err.errors()[0]["loc"] if isinstance(x, str)
+                  and not x.startswith("function-")), "") if err.errors() else ""
+    field = Scenario.model_fields.get(first)
+    nested = field is not None and any(
+        isinstance(c, type) and issubclass(c, BaseModel)
+        for a in (field.annotation, *typing.get_args(field.annotation))
+        for c in (a, *typing.get_args(a)))
+    return f"docs/scenarios.md#{first if nested else 'top-level'}"
 
 
 def scenario_from_dict(data: dict[str, Any], *, source: str = "scenario") -> Scenario:
@@ -412,8 +553,14 @@ def scenario_from_dict(data: dict[str, Any], *, source: str = "scenario") -> Sce
 def load_scenario_file(path: str | Path) -> Scenario:
     """Read and validate a scenario TOML file."""
     p = Path(path)
+    if p.is_dir():
+        raise ConfigError(f"{p}: is a folder, not a scenario TOML file")
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p}: not a text (UTF-8) TOML file") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read ({exc.strerror or exc})") from None
     return scenario_from_dict(data, source=str(p))

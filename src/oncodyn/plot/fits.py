@@ -22,22 +22,25 @@ def _axes(ax: Any) -> Any:
 
 def fit_panel(t: np.ndarray, y: np.ndarray, curves: Mapping[str, tuple[np.ndarray, np.ndarray]], *,
               n_fit: int | None = None, ax: Any = None, title: str | None = None,
-              ylabel: str = "size", xlabel: str = "time (days)") -> Any:
+              ylabel: str = "size", xlabel: str = "time (days)",
+              labels: tuple[str, str] = ("calibration data", "held out")) -> Any:
     """One series: observed points, fitted curves, and the fit/hold-out split.
 
     ``curves`` maps a label to ``(t_grid, prediction)``; ``n_fit`` marks how many leading points
-    were used for calibration (the rest are drawn hollow, as hold-out).
+    were used for calibration (filled, ``gid="points:fit"``); the rest are drawn hollow, as
+    hold-out (``gid="points:held_out"``). ``labels``: legend texts of the two kinds of point.
     """
     ax = _axes(ax)
     t = np.asarray(t, float)
     y = np.asarray(y, float)
     k = len(t) if n_fit is None else int(n_fit)
     styles = ("-", "--", ":", "-.")
-    for k, (label, (tg, pred)) in enumerate(curves.items()):
-        ax.plot(tg, pred, lw=1.8, ls=styles[k % len(styles)], label=label)
-    ax.plot(t[:k], y[:k], "o", color="black", ms=5, label="calibration data", zorder=3)
+    for j, (label, (tg, pred)) in enumerate(curves.items()):
+        ax.plot(tg, pred, lw=1.8, ls=styles[j % len(styles)], label=label)
+    ax.plot(t[:k], y[:k], "o", color="black", ms=5, label=labels[0], zorder=3, gid="points:fit")
     if k < len(t):
-        ax.plot(t[k:], y[k:], "o", mfc="white", mec="black", ms=6, label="held out", zorder=3)
+        ax.plot(t[k:], y[k:], "o", mfc="white", mec="black", ms=6, label=labels[1], zorder=3,
+                gid="points:held_out")
         ax.axvline(0.5 * (t[k - 1] + t[k]), color="grey", ls=":", lw=1)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)

@@ -3,7 +3,7 @@
 The reference lines are the RECIST 1.1 thresholds (Eisenhauer et al., Eur J Cancer
 2009;45:228-247, section 4.3.1): -30 % from baseline (partial response) and +20 % (progression,
 which RECIST measures from the nadir and additionally needs +5 mm; the +20 % line on a
-change-from-baseline axis is the customary visual guide only, see ECOSYSTEM.md §4).
+change-from-baseline axis is the customary visual guide only).
 
 Inputs are the frames of :class:`oncodyn.recist.RecistResult` (``timepoints``,
 ``best_response``, ``pfs``). Colours are the Okabe-Ito colour-blind-safe palette (Okabe &
@@ -20,7 +20,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from matplotlib.axes import Axes
 
-__all__ = ["BOR_COLORS", "spider", "swimmer", "waterfall"]
+__all__ = ["BOR_COLORS", "MAX_SPIDER_LINES", "MAX_SWIMMER_LANES", "MAX_WATERFALL_BARS", "spider",
+           "swimmer", "waterfall"]
 
 #: Best-overall-response colours (Okabe-Ito palette).
 BOR_COLORS: dict[str, str] = {
@@ -30,6 +31,30 @@ BOR_COLORS: dict[str, str] = {
 _ORDER = ["CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"]
 PR_LINE = -30.0  #: RECIST 1.1 PR threshold, % change from baseline (section 4.3.1)
 PD_LINE = 20.0  #: RECIST 1.1 PD threshold, % change (from nadir; visual guide here)
+#: Most subjects drawn per figure; a larger cohort is shown through a random sample of this
+#: many subjects, and the figure says so in its title (a 100,000-lane swimmer plot is not
+#: readable: 0.32 inch per lane is 32,000 inches). Chosen for legibility (illustrative).
+MAX_SPIDER_LINES = 200
+MAX_WATERFALL_BARS = 1000
+MAX_SWIMMER_LANES = 50
+
+
+def _sample_ids(ids: Any, max_n: int | None, rng: Any) -> tuple[set[str] | None, str]:
+    """At most ``max_n`` of the distinct ``ids`` drawn without replacement by ``rng`` (a numpy
+    Generator; default ``default_rng(0)`` so a figure is the same from run to run); returns
+    (the kept ids or None when all are kept, a title suffix saying what was drawn)."""
+    import numpy as np
+    import pandas as pd
+
+    uniq = np.array(sorted(str(i) for i in pd.unique(np.asarray(ids, dtype=object))),
+                    dtype=object)
+    if max_n is None or uniq.size <= max_n:
+        return None, ""
+    if max_n < 1:
+        raise ValueError(f"max_subjects must be >= 1, got {max_n}")
+    rng = np.random.default_rng(0) if rng is None else rng
+    kept = rng.choice(uniq, size=max_n, replace=False)
+    return set(kept.tolist()), f"\nrandom sample of {max_n:,} of {uniq.size:,} subjects"
 
 
 def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
@@ -113,6 +138,7 @@ def _ref_lines(ax: Axes) -> None:
 
 def spider(timepoints: pd.DataFrame, *, ax: Axes | None = None,
            best_response: pd.DataFrame | None = None, after_pd: bool = False,
+           max_subjects: int | None = MAX_SPIDER_LINES, rng: Any = None,
            **style: Any) -> Axes:
     """Percentage change of the target sum from baseline over time, one line per subject.
 
@@ -128,7 +154,12 @@ def spider(timepoints: pd.DataFrame, *, ax: Axes | None = None,
         Optional ``RecistResult.best_response``: colour each line by the subject's BOR.
     after_pd
         Also draw time points after the first overall PD (default False: each line stops at
-        the first PD, the usual convention, ECOSYSTEM.md §4).
+        the first PD, the usual convention).
+    max_subjects
+        Draw at most this many subjects (:data:`MAX_SPIDER_LINES`): a random sample (``rng``,
+        a numpy Generator, default ``default_rng(0)``), stated in the title. None: all.
+    rng
+        Generator of the sample.
     **style
         Passed to ``Axes.plot`` (e.g. ``lw``, ``alpha``, ``color``).
 
@@ -140,7 +171,10 @@ def spider(timepoints: pd.DataFrame, *, ax: Axes | None = None,
     import pandas as pd
 
     ax = _axes(ax, (7.0, 4.5))
-    tps = timepoints.copy()
+    kept, note = _sample_ids(timepoints["subject_id"], max_subjects, rng)
+    tps = timepoints if kept is None else timepoints[
+        timepoints["subject_id"].astype(str).isin(kept)]
+    tps = tps.copy()
     tps["subject_id"] = tps["subject_id"].astype(str)
     tps["_x"] = _x_days(tps)
     tps = tps.sort_values(["subject_id", "tp"])
@@ -173,7 +207,7 @@ def spider(timepoints: pd.DataFrame, *, ax: Axes | None = None,
     _ref_lines(ax)
     ax.set_xlabel("Days since reference date")
     ax.set_ylabel("Change in sum of diameters from baseline (%)")
-    ax.set_title("Spider plot (× = overall PD)")
+    ax.set_title("Spider plot (× = overall PD)" + note)
     _legend(ax, sorted(drawn) if bors else [], "Best overall response" if bors else None,
             loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.grid(axis="y", color="0.92")
@@ -181,7 +215,8 @@ def spider(timepoints: pd.DataFrame, *, ax: Axes | None = None,
 
 
 def waterfall(best_response: pd.DataFrame, *, ax: Axes | None = None,
-              labels: bool | None = None, **style: Any) -> Axes:
+              labels: bool | None = None, max_subjects: int | None = MAX_WATERFALL_BARS,
+              rng: Any = None, **style: Any) -> Axes:
     """Best % change of the target sum per subject, sorted, bars coloured by BOR.
 
     Parameters
@@ -194,6 +229,9 @@ def waterfall(best_response: pd.DataFrame, *, ax: Axes | None = None,
         Axes to draw on; a new figure when None.
     labels
         Subject ids under the bars; default: when there are at most 40 bars.
+    max_subjects, rng
+        At most this many subjects (:data:`MAX_WATERFALL_BARS`), a random sample by ``rng``
+        (default ``default_rng(0)``) stated in the title; None: all.
     **style
         Passed to ``Axes.bar`` (e.g. ``width``, ``edgecolor``).
 
@@ -205,8 +243,11 @@ def waterfall(best_response: pd.DataFrame, *, ax: Axes | None = None,
     import pandas as pd
 
     ax = _axes(ax, (7.0, 4.5))
+    kept, note = _sample_ids(best_response["subject_id"], max_subjects, rng)
     br = best_response.copy()
     br["subject_id"] = br["subject_id"].astype(str)
+    if kept is not None:
+        br = br[br["subject_id"].isin(kept)]
     br["_v"] = pd.to_numeric(br["best_pct_change"], errors="coerce")
     shown = br[br["_v"].notna()].sort_values(["_v", "subject_id"], ascending=[False, True])
     n_missing = int(br["_v"].isna().sum())
@@ -217,15 +258,15 @@ def waterfall(best_response: pd.DataFrame, *, ax: Axes | None = None,
     _ref_lines(ax)
     if labels is None:
         labels = len(shown) <= 40
-    ax.set_xticks(x, shown["subject_id"].tolist() if labels else [""] * len(x),
-                  rotation=90, fontsize="x-small")
-    if not labels:
-        ax.tick_params(axis="x", length=0)
+    if labels:
+        ax.set_xticks(x, shown["subject_id"].tolist(), rotation=90, fontsize="x-small")
+    else:  # no tick per bar (thousands of empty tick labels are slow to draw)
+        ax.set_xticks([])
     ax.set_xlim(-0.8, max(len(shown), 1) - 0.2)
     ax.set_xlabel("Subject" + (f" ({n_missing} subject(s) without a % change not shown)"
                                if n_missing else ""))
     ax.set_ylabel("Best change in sum of diameters (%)")
-    ax.set_title("Waterfall plot")
+    ax.set_title("Waterfall plot" + note)
     _legend(ax, shown["bor"].astype(str).unique().tolist(), "Best overall response",
             loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.grid(axis="y", color="0.92")
@@ -234,7 +275,8 @@ def waterfall(best_response: pd.DataFrame, *, ax: Axes | None = None,
 
 
 def swimmer(timepoints: pd.DataFrame, best_response: pd.DataFrame, pfs: pd.DataFrame, *,
-            ax: Axes | None = None, **style: Any) -> Axes:
+            ax: Axes | None = None, max_subjects: int | None = MAX_SWIMMER_LANES,
+            rng: Any = None, **style: Any) -> Axes:
     """Time on study per subject with first response, progression, death and ongoing markers.
 
     Parameters
@@ -248,6 +290,9 @@ def swimmer(timepoints: pd.DataFrame, best_response: pd.DataFrame, pfs: pd.DataF
         (ongoing) subjects.
     ax
         Axes to draw on; a new figure when None.
+    max_subjects, rng
+        At most this many lanes (:data:`MAX_SWIMMER_LANES`), a random sample of subjects by
+        ``rng`` (default ``default_rng(0)``) stated in the title; None: every subject.
     **style
         Passed to ``Axes.barh`` (e.g. ``height``).
 
@@ -256,20 +301,30 @@ def swimmer(timepoints: pd.DataFrame, best_response: pd.DataFrame, pfs: pd.DataF
     matplotlib.axes.Axes
         Bars carry ``gid="subject:<id>"``; longest bar on top.
     """
+    import numpy as np
     import pandas as pd
 
-    tps = timepoints.copy()
-    tps["subject_id"] = tps["subject_id"].astype(str)
+    ids = np.concatenate([best_response["subject_id"].astype(str).to_numpy(dtype=object),
+                          pfs["subject_id"].astype(str).to_numpy(dtype=object),
+                          timepoints["subject_id"].astype(str).to_numpy(dtype=object)])
+    kept, note = _sample_ids(ids, max_subjects, rng)
+
+    def only(df: pd.DataFrame) -> pd.DataFrame:
+        out = df.copy()
+        out["subject_id"] = out["subject_id"].astype(str)
+        return out if kept is None else out[out["subject_id"].isin(kept)]
+
+    tps = only(timepoints)
     tps["_x"] = _x_days(tps)
-    pf = pfs.copy()
-    pf["subject_id"] = pf["subject_id"].astype(str)
-    pf = pf.set_index("subject_id")
-    bors = _bor_map(best_response)
+    pf = only(pfs).set_index("subject_id")
+    bors = _bor_map(only(best_response))
     tcol = "day" if "day" in pf.columns else "days"  # offset from the reference date
     subjects = sorted(set(bors) | set(pf.index) | set(tps["subject_id"]))
+    by_subject = {sid: g for sid, g in tps[tps["tp"] > 0].groupby("subject_id", sort=False)}
+    empty = tps.iloc[:0]
     rows = []
     for sid in subjects:
-        g = tps[(tps["subject_id"] == sid) & (tps["tp"] > 0)].sort_values("tp")
+        g = by_subject.get(sid, empty).sort_values("tp")
         last = float(g["_x"].max()) if len(g) and g["_x"].notna().any() else 0.0
         days = (pd.to_numeric(pf[tcol].get(sid), errors="coerce") if sid in pf.index
                 else None)
@@ -310,7 +365,7 @@ def swimmer(timepoints: pd.DataFrame, best_response: pd.DataFrame, pfs: pd.DataF
     ax.set_xlim(0, xmax * 1.06)
     ax.set_xlabel("Days since reference date")
     ax.set_ylabel("Subject")
-    ax.set_title("Swimmer plot")
+    ax.set_title("Swimmer plot" + note)
     from matplotlib.patches import Patch
 
     handles, _ = ax.get_legend_handles_labels()

@@ -24,8 +24,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
 __all__ = ["ARM_COLORS", "SYMPTOM_COMPONENTS", "burden_plot", "cohort_bands", "cohort_symptoms",
-           "course_spans", "patient_regrowth", "radiotherapy_spans", "simulation_figures",
-           "symptom_stack", "treatment_shading"]
+           "course_spans", "patient_regrowth", "plain_ticks", "radiotherapy_spans",
+           "simulation_figures", "symptom_stack", "treatment_shading"]
 
 #: Okabe-Ito colours used in turn for arms / components.
 ARM_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
@@ -40,6 +40,31 @@ def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
     from matplotlib.figure import Figure
 
     return Figure(figsize=size, layout="constrained").add_subplot()
+
+
+def plain_ticks(ax: Axes, *, log: bool = False, decimal: str = ".") -> Axes:
+    """Tick labels as plain numbers (``0.5``, ``1``, ``2``; ``0,5`` with ``decimal=","``).
+
+    On a log axis matplotlib writes minor ticks as "6×10⁰"; here every labelled tick is a plain
+    number and minor ticks are labelled only at 2, 3 and 5 times a power of ten (and at 1.5
+    within a single decade), so a short axis still reads.
+    """
+    from matplotlib.ticker import FuncFormatter
+
+    def fmt(v: float, _: Any = None) -> str:
+        return f"{v:g}".replace(".", decimal)
+
+    ax.xaxis.set_major_formatter(FuncFormatter(fmt))
+    ax.yaxis.set_major_formatter(FuncFormatter(fmt))
+    if log:
+        lo, hi = ax.get_ylim()
+        keep = "1235" if hi / max(lo, 1e-300) > 10 else "12345"
+
+        def minor(v: float, _: Any = None) -> str:
+            return fmt(v) if f"{v:.0e}"[0] in keep else ""
+
+        ax.yaxis.set_minor_formatter(FuncFormatter(minor))
+    return ax
 
 
 def _weeks(days: Any) -> np.ndarray:
@@ -91,7 +116,10 @@ def cohort_bands(days: Any, arms: Mapping[str, Any], *, ax: Axes | None = None,
                  on_treatment: Any = None, treatment_label: str = "on treatment",
                  log: bool = False, ylabel: str = "", title: str = "",
                  colors: Sequence[str] = ARM_COLORS, iqr: bool = True, stat: str = "median",
-                 styles: Sequence[str] = ("-", "--", ":", "-.")) -> Axes:
+                 styles: Sequence[str] = ("-", "--", ":", "-."),
+                 xlabel: str = "weeks since start of treatment",
+                 label_format: str = "{label} ({stat}, n={n})", stat_label: str | None = None,
+                 decimal: str = ".") -> Axes:
     """Median (line) and inter-quartile range (band) over rows for each arm.
 
     With ``stat="mean"`` the line is the mean over rows (for 0/1 rows: the share) and no band
@@ -108,7 +136,10 @@ def cohort_bands(days: Any, arms: Mapping[str, Any], *, ax: Axes | None = None,
     stat
         "median" (default, with the IQR band when ``iqr``) or "mean".
     log
-        Logarithmic y axis.
+        Logarithmic y axis, ticks written as plain numbers (0.5, 1, 2, 3), never "6×10⁰".
+    xlabel, label_format, stat_label, decimal
+        Axis title; legend entry of each arm (fields ``label``, ``stat``, ``n``); the word shown
+        for ``stat`` (default: ``stat`` itself); decimal mark of tick labels ("," in French).
 
     Returns
     -------
@@ -130,13 +161,15 @@ def cohort_bands(days: Any, arms: Mapping[str, Any], *, ax: Axes | None = None,
         c = colors[i % len(colors)]
         med = np.nanmedian(y, axis=0) if stat == "median" else np.nanmean(y, axis=0)
         ax.plot(x, med, color=c, lw=2.2, ls=styles[i % len(styles)],
-                label=f"{lab} ({stat}, n={y.shape[0]})", gid=f"{stat}:{lab}")
+                label=label_format.format(label=lab, stat=stat_label or stat, n=y.shape[0]),
+                gid=f"{stat}:{lab}")
         if iqr and stat == "median":
             lo, hi = np.nanpercentile(y, [25, 75], axis=0)
             ax.fill_between(x, lo, hi, color=c, alpha=0.15, lw=0)
     if log:
         ax.set_yscale("log")
-    ax.set_xlabel("weeks since start of treatment")
+    plain_ticks(ax, log=log, decimal=decimal)
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title, fontsize=10)
@@ -150,7 +183,9 @@ def patient_regrowth(days: Any, treated: Any, untreated: Any, *, on_treatment: A
                      extra: Mapping[str, Any] | None = None, ax: Axes | None = None,
                      title: str = "", log: bool = True, treated_label: str = "treated",
                      treatment_label: str = "on chemotherapy",
-                     ylabel: str = "burden / baseline") -> Axes:
+                     ylabel: str = "burden / baseline", xlabel: str = "weeks",
+                     untreated_label: str = "untreated (same patient)",
+                     nadir_label: str = "nadir", decimal: str = ".") -> Axes:
     """One patient: treated course against its untreated counterfactual, nadir marked.
 
     After the nadir, the treated curve of a patient whose sensitive cells are gone runs parallel
@@ -165,22 +200,17 @@ def patient_regrowth(days: Any, treated: Any, untreated: Any, *, on_treatment: A
     if on_treatment is not None:
         treatment_shading(days, on_treatment, ax=ax, color="#0072B2", max_alpha=0.15,
                           label=treatment_label)
-    ax.plot(x, un, color="#D55E00", ls="--", lw=1.6, label="untreated (same patient)", gid="untreated")
+    ax.plot(x, un, color="#D55E00", ls="--", lw=1.6, label=untreated_label, gid="untreated")
     for i, (lab, y) in enumerate((extra or {}).items()):
         ax.plot(x, np.asarray(y, dtype=float), color=ARM_COLORS[2 + i % 5], ls=":", lw=1.8,
                 label=lab, gid=f"extra:{lab}")
     ax.plot(x, tr, color="#0072B2", lw=2.0, label=treated_label, gid="treated")
     k = int(np.nanargmin(tr))
-    ax.plot(x[k], tr[k], "v", color="k", ms=7, label="nadir", gid="marker:nadir")
+    ax.plot(x[k], tr[k], "v", color="k", ms=7, label=nadir_label, gid="marker:nadir")
     if log:
-        from matplotlib.ticker import FuncFormatter
-
         ax.set_yscale("log")
-        fmt = FuncFormatter(lambda v, _: f"{v:g}")
-        ax.yaxis.set_major_formatter(fmt)
-        ax.yaxis.set_minor_formatter(FuncFormatter(
-            lambda v, _: f"{v:g}" if f"{v:.0e}"[0] in "1235" else ""))
-    ax.set_xlabel("weeks")
+    plain_ticks(ax, log=log, decimal=decimal)
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title, fontsize=9)
@@ -193,7 +223,10 @@ def patient_regrowth(days: Any, treated: Any, untreated: Any, *, on_treatment: A
 def symptom_stack(days: Any, components: Mapping[str, Any], *, total: Any = None,
                   reference: tuple[str, Any] | None = None,
                   ax: Axes | None = None, mid: float | None = 10.0, title: str = "",
-                  colors: Sequence[str] = ("0.75", "#E69F00", "#D55E00", "#CC79A7", "#56B4E9")) -> Axes:
+                  colors: Sequence[str] = ("0.75", "#E69F00", "#D55E00", "#CC79A7", "#56B4E9"),
+                  total_label: str = "mean score", mid_label: str = "baseline ± MID ({mid:g} points)",
+                  xlabel: str = "weeks since start of treatment",
+                  ylabel: str = "symptom burden (0-100, higher = worse)") -> Axes:
     """Stacked areas of mean symptom components (points) over time, with the mean total.
 
     ``components``: label -> (T,) mean points. ``total``: (T,) mean score (drawn as a line; it
@@ -207,19 +240,19 @@ def symptom_stack(days: Any, components: Mapping[str, Any], *, total: Any = None
     ax.stackplot(x, *ys, labels=list(components), colors=list(colors)[: len(ys)], alpha=0.85)
     if total is not None:
         tot = np.asarray(total, dtype=float)
-        ax.plot(x, tot, color="k", lw=2, label="mean score", gid="total")
+        ax.plot(x, tot, color="k", lw=2, label=total_label, gid="total")
         if mid is not None:
             for k, sgn in enumerate((-1.0, 1.0)):
                 ax.axhline(tot[0] + sgn * mid, color="k", ls=(0, (1, 2)), lw=1,
-                           label=f"baseline ± MID ({mid:g} points)" if k == 0 else None,
+                           label=mid_label.format(mid=mid) if k == 0 else None,
                            gid="ref:mid")
     if reference is not None:
         ax.plot(x, np.asarray(reference[1], dtype=float), color="0.35", ls="--", lw=2,
                 label=reference[0], gid="reference")
     ax.set_ylim(0, 100)
     ax.set_xlim(x[0], x[-1])
-    ax.set_xlabel("weeks since start of treatment")
-    ax.set_ylabel("symptom burden (0-100, higher = worse)")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title, fontsize=10)
     return ax

@@ -74,9 +74,10 @@ def sums_batch(ids: Sequence[Any], days: Sequence[Any], sums: Sequence[Any]) -> 
 
 
 def cohort_population(ids: Sequence[Any], days: Sequence[Any], sums: Sequence[Any], *,
-                      model: str = "stein_gd", seed: int = 0) -> Any:
+                      model: str = "stein_gd", seed: int = 0, progress: Any = None) -> Any:
     """Fit the population model to a cohort's sums of diameters (see the module docstring).
 
+    ``progress``: None or ``progress(done, total)``, called during the fit (SAEM iterations).
     Raises :class:`DataError` when fewer than :data:`MIN_SERIES` patients have two sums or more.
     """
     from . import fit_population
@@ -85,7 +86,7 @@ def cohort_population(ids: Sequence[Any], days: Sequence[Any], sums: Sequence[An
     if len(batch) < MIN_SERIES:
         raise DataError(f"the population model needs at least {MIN_SERIES} patients with two or "
                         f"more sums of target diameters; these data have {len(batch)}")
-    return fit_population(model, batch, error="proportional", seed=seed)
+    return fit_population(model, batch, error="proportional", seed=seed, progress=progress)
 
 
 def next_scan(population: Any, days: Any, sums: Any, *, gap_days: float | None = None,

@@ -1,6 +1,6 @@
 """RECIST 1.1 (and optional iRECIST) response evaluation: ``oncodyn.recist``.
 
-Implements the project spec ``shared/spec/RECIST.md`` (rules R0-R14), which paraphrases
+Implements the rules R0-R14 of docs/recist.md, which paraphrase
 Eisenhauer EA et al., Eur J Cancer 2009;45:228-247 (RECIST 1.1), Schwartz LH et al., Eur J Cancer
 2016;62:132-137, the RECIST working-group FAQ, Seymour L et al., Lancet Oncol 2017;18:e143-e152
 (iRECIST) and the FDA 2018 endpoints guidance (PFS censoring). Research and teaching software,

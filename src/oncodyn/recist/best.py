@@ -2,7 +2,7 @@
 
 Source: Eisenhauer EA et al., Eur J Cancer 2009;45:228-247, section 4.4 and Table 3 (best overall
 response when confirmation of CR/PR is required; SD minimum duration); RECIST FAQ on NE between a
-response and its confirmation. Conventions (spec RECIST.md): SD minimum compares dates
+response and its confirmation. Conventions (docs/recist.md#r14): SD minimum compares dates
 ``day >= min_sd_days - sd_window_tolerance_days`` (D9); at most ``max_ne_between_confirmation`` NE
 in between (D10); NON-CR/NON-PD needs the SD minimum (D8); BOR date = first time point of the
 BOR category (R8.6).

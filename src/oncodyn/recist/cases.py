@@ -1,4 +1,4 @@
-"""Convert a test case of the spec (``recist_cases.json``, RECIST.md §R13) to canonical frames."""
+"""Convert a test case of the spec (``recist_cases.json``, docs/recist.md#r13) to canonical frames."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Options of the RECIST 1.1 / iRECIST engine (RECIST.md §R12), with their defaults.
+"""Options of the RECIST 1.1 / iRECIST engine (docs/recist.md#r12), with their defaults.
 
-Every default is the one chosen in the project's spec (RECIST.md §R12 and decision log §R14); the
+Every default is the one chosen in the project's rules (docs/recist.md#r12 and decision log docs/recist.md#r14); the
 guideline itself is Eisenhauer EA et al., Eur J Cancer 2009;45:228-247 (RECIST 1.1) and Seymour L
 et al., Lancet Oncol 2017;18:e143-e152 (iRECIST). Options tagged [C] in the spec are conventions
 (the guideline leaves room); their defaults follow the spec's decision log, not the guideline.
@@ -42,7 +42,7 @@ class MissedVisitCensoring:
 
 @dataclass(frozen=True)
 class RecistOptions:
-    """Evaluation options; defaults are those of RECIST.md §R12.
+    """Evaluation options; defaults are those of docs/recist.md#r12.
 
     Attributes
     ----------
@@ -160,7 +160,7 @@ class RecistOptions:
         for key, value in data.items():
             if key not in allowed:
                 raise ConfigError(f"unknown RECIST option {key!r}; allowed options: "
-                                  + ", ".join(allowed))
+                                  + ", ".join(allowed) + " (docs/recist.md#r12)")
             if key == "missed_visit_censoring":
                 if isinstance(value, MissedVisitCensoring):
                     kwargs[key] = value
@@ -176,6 +176,30 @@ class RecistOptions:
             else:
                 kwargs[key] = value
         return cls(**kwargs)
+
+    def to_toml(self, *, header: str = "") -> str:
+        """Every option as TOML text that ``oncodyn recist --options FILE`` reads back to ``self``.
+
+        Top-level keys in field order, ``missed_visit_censoring`` as a sub-table; ``header``
+        (optional) is written first as ``#`` comment lines.
+        """
+        import json
+
+        def val(v: Any) -> str:
+            if isinstance(v, bool):
+                return "true" if v else "false"
+            if isinstance(v, int | float):
+                return repr(v)
+            return json.dumps(str(v))  # a TOML basic string (JSON escapes are valid TOML)
+
+        lines = [f"# {h}".rstrip() for h in header.splitlines()] if header else []
+        for f in fields(self):
+            if f.name != "missed_visit_censoring":
+                lines.append(f"{f.name} = {val(getattr(self, f.name))}")
+        m = self.missed_visit_censoring
+        lines += ["", "[missed_visit_censoring]", f"enabled = {val(m.enabled)}",
+                  f"max_missed = {val(m.max_missed)}"]
+        return "\n".join(lines) + "\n"
 
     def with_changes(self, **changes: Any) -> RecistOptions:
         """A copy with some options changed (validated like ``from_dict``)."""

@@ -1,4 +1,4 @@
-"""Reasons in words and numbers for every time-point response (issue 3, item 2).
+"""Reasons in words and numbers for every time-point response.
 
 Built column-wise (vectorised string operations in Arrow's C++ kernels: numbers are cast to text
 and pieces joined element-wise, no per-row Python) from the time point's codes and exact integer

@@ -1,8 +1,8 @@
-"""Canonical input frames of the RECIST engine and their validation (RECIST.md §R13).
+"""Canonical input frames of the RECIST engine and their validation (docs/recist.md#r13).
 
 The lesion table is long: one row per (subject_id, tp, lesion_id). Sizes are converted to integer
 hundredths of a millimetre (``SCALE = 100``) so that every threshold of RECIST 1.1 is compared
-exactly by cross-multiplication (RECIST.md R0.3, decision D1); a size with finer precision than
+exactly by cross-multiplication (docs/recist.md#r0-3, decision D1); a size with finer precision than
 0.01 mm is a :class:`~oncodyn.errors.DataError`, never silently rounded.
 
 Rows are named by their 0-based position in the frame passed in (``row=``) and the column.

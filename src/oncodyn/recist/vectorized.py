@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .confirm import best_overall
 from .frames import bor_frame, bor_reason, pfs_frame, timepoint_frame
 from .options import RecistOptions
 from .tables import MISSING, ROLES, SCALE, STATES, Prepared, _lexical_rank
@@ -256,56 +257,11 @@ def evaluate_vectorized(p: Prepared, ids: list, opts: RecistOptions):
     cr_before = (np.cumsum(win & (ov == CR), 1) - (win & (ov == CR))) > 0
     r85 = win & cr_before & ((ov == PR) | (ov == SD)) & (tgt != NE) & (ntc != NE)
     fallback_mask = r85.any(1)
-    # ---- confirmation (R8.3) and BOR (R8.2)
-    dayw = np.where(win, vday, np.nan)
-    cr_c = np.zeros((P, V), bool)
-    pr_c = np.zeros((P, V), bool)
-    mx = opts.max_ne_between_confirmation
-    for i in range(V):
-        oi = ov[:, i]
-        for want_cr in (True, False):
-            cand = win[:, i] & ((oi == CR) if want_cr else ((oi == CR) | (oi == PR)))
-            cand &= ~np.isnan(dayw[:, i])
-            alive = cand.copy()
-            ok = np.zeros(P, bool)
-            ne = np.zeros(P, np.int64)
-            for j in range(i + 1, V):
-                oj = ov[:, j]
-                inj = win[:, j]
-                good = (oj == CR) if want_cr else ((oj == CR) | (oj == PR))
-                with np.errstate(invalid="ignore"):
-                    far = dayw[:, j] - dayw[:, i] >= opts.confirm_min_days
-                hit = alive & inj & good & far
-                ok |= hit
-                alive &= ~hit & inj
-                isne = oj == NE
-                ne = ne + (alive & isne)
-                keep = good | (isne & (ne <= mx))
-                if not want_cr and opts.accept_sd_between:
-                    keep |= oj == SD
-                alive &= keep
-            if want_cr:
-                cr_c[:, i] = ok
-            else:
-                pr_c[:, i] = ok
-    np.arange(V)
-
-    def first(mask):
-        anym = mask.any(1)
-        return np.where(anym, np.argmax(mask, 1), -1)
-
-    sd_min = opts.min_sd_days - opts.sd_window_tolerance_days
+    # ---- confirmation (R8.3) and BOR (R8.2): one implementation, shared with the simulator
     nt_only = ~has_t & (n_nt > 0)
-    if opts.confirmation_required:
-        i_cr, i_pr = first(win & cr_c), first(win & pr_c)
-    else:
-        i_cr, i_pr = first(win & (ov == CR)), first(win & (ov == PR))
-    with np.errstate(invalid="ignore"):
-        i_sd = first(win & np.isin(ov, [CR, PR, SD, NN]) & (vday >= sd_min))
-    i_pd = first(win & (ov == PD))
-    bor = np.select([i_cr >= 0, i_pr >= 0, (i_sd >= 0) & nt_only, i_sd >= 0, i_pd >= 0],
-                    ["CR", "PR", "NON-CR/NON-PD", "SD", "PD"], "NE").astype(object)
-    bidx = np.select([i_cr >= 0, i_pr >= 0, i_sd >= 0, i_pd >= 0], [i_cr, i_pr, i_sd, i_pd], -1)
+    bor_code, bidx, cr_c, pr_c = best_overall(ov, vday, win, nt_only, opts)
+    bor = T_CODES[bor_code]
+    i_pd = np.where((win & (ov == PD)).any(1), np.argmax(win & (ov == PD), 1), -1)
     rows = np.arange(P)
     bsafe = np.maximum(bidx, 0)
     conf = np.where(bor == "CR", cr_c[rows, bsafe], np.where(bor == "PR", pr_c[rows, bsafe],

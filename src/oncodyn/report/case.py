@@ -68,8 +68,8 @@ _T = {
     "h_recist": {"en": "The RECIST 1.1 result, in words", "fr": "Le résultat RECIST 1.1, en mots"},
     "recist_rules": {
         "en": "RECIST 1.1 compares the sum of the target diameters with the first scan and with "
-              "the smallest sum so far: a fall of at least 30 % from baseline is a partial "
-              "response; a rise of at least 20 % and at least 5 mm above the smallest sum, or a "
+              "the smallest sum so far: a fall of at least 30% from baseline is a partial "
+              "response; a rise of at least 20% and at least 5 mm above the smallest sum, or a "
               "new lesion, is progression; in between, the disease is called stable.",
         "fr": "RECIST 1.1 compare la somme des diamètres des lésions cibles au premier examen et "
               "à la plus petite somme observée : une baisse d'au moins 30 % depuis l'examen "
@@ -122,8 +122,8 @@ _T = {
     "fig_x": {"en": "Weeks since the first scan", "fr": "Semaines depuis le premier examen"},
     "fig_y": {"en": "Sum of target diameters (mm)", "fr": "Somme des diamètres cibles (mm)"},
     "fig_obs": {"en": "measured", "fr": "mesuré"},
-    "fig_fc": {"en": "model: median and 80 % band", "fr": "modèle : médiane et bande à 80 %"},
-    "fig_next": {"en": "next scan: 95 % interval", "fr": "prochain examen : intervalle à 95 %"},
+    "fig_fc": {"en": "model: median and 80% band", "fr": "modèle : médiane et bande à 80 %"},
+    "fig_next": {"en": "next scan: 95% interval", "fr": "prochain examen : intervalle à 95 %"},
     "fig_pd": {"en": "progression threshold", "fr": "seuil de progression"},
     "footer": {"en": "Made with oncodyn {version}.", "fr": "Produit avec oncodyn {version}."},
 }

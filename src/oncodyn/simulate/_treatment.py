@@ -5,7 +5,7 @@ the full models live in ``oncodyn.models.exposure`` / ``radiation`` / ``toxicity
 
 Exposure (per-dose surrogate)
     Docetaxel kill and myelotoxicity are driven by the exposure of each dose, AUC = dose / CL.
-    CL = 21.7 L/h/m^2 x BSA (docetaxel label: total CL 21 L/h/m^2; MODELS.md section 9 derives
+    CL = 21.7 L/h/m^2 x BSA (docetaxel label: total CL 21 L/h/m^2; docs/treatment.md#docetaxel-pk derives
     21.7 from 100 mg/m^2 -> AUC 4.6 mg h/L), log-normal IIV CV 39.9% (Ozawa 2007 Cancer Sci
     98:1985 Table 2). Dose in mg/m^2 times BSA over CL per m^2 times BSA: BSA cancels, so
     AUC = dose_mg_m2 / (CL_m2 * eta). Because the elimination half-lives (minutes to 11 h) are
@@ -18,7 +18,7 @@ Exposure (per-dose surrogate)
 
 Neutropenia (Friberg LE et al. (2002) J Clin Oncol 20:4713; docetaxel values of Kloft 2006:
     Circ0 5.22e9/L, MTT 84.2 h, slope 15.6 L/umol = 19.3 L/mg, gamma 0.145; IIV on slope
-    omega^2 0.128 -> SD 0.358; as transcribed in nlmixr2lib, MODELS.md section 10)
+    omega^2 0.128 -> SD 0.358; as transcribed in nlmixr2lib, docs/treatment.md#neutropenia)
     With an impulse dose, the linear drug effect removes a fraction exp(-m) of the proliferating
     pool with m = ktr * slope * AUC (ktr = 4/MTT per hour). In time scaled by ktr the Friberg
     system then depends only on m and gamma, so the relative nadir ANC/Circ0 = F(m, gamma) is
@@ -29,7 +29,7 @@ Neutropenia (Friberg LE et al. (2002) J Clin Oncol 20:4713; docetaxel values of 
 
 Radiotherapy: linear-quadratic surviving fraction exp(-n(alpha d + beta d^2)), beta =
     alpha/(alpha/beta); accelerated repopulation after the kick-off time Tk at ln2/Tpot per day
-    up to the last fraction (Fowler JF (1989) Br J Radiol 62:679; MODELS.md section 11);
+    up to the last fraction (Fowler JF (1989) Br J Radiol 62:679; docs/treatment.md#radiotherapy);
     concurrent chemotherapy multiplies alpha by (1 + enhancement) (illustrative
     radiosensitisation). Fraction days, surviving fraction and sensitised alpha are those of
     :mod:`oncodyn.models.radiation` (one source of truth; see :func:`radiation_steps`).
@@ -98,6 +98,21 @@ def relative_nadir(m: np.ndarray, gamma: float) -> np.ndarray:
     """Relative ANC nadir after an impulse of size ``m = ktr * slope * AUC`` (Friberg 2002)."""
     grid, nadir = _nadir_table(float(gamma))
     return np.interp(np.minimum(m, grid[-1]), grid, nadir)
+
+
+@lru_cache(maxsize=16)
+def _nadir_time_table(gamma: float) -> tuple[np.ndarray, np.ndarray]:
+    """Scaled time (tau) of the ANC nadir, per impulse ``m`` (same integration)."""
+    m, path = _friberg_path(gamma)
+    return m, _TAU_STEP * (path.argmin(axis=0) + 1)
+
+
+def nadir_days(m: np.ndarray, gamma: float, ktr_per_h: float) -> np.ndarray:
+    """Days from a dose to its ANC nadir after an impulse ``m`` (same Friberg integration as
+    :func:`relative_nadir`; 6-9 days for docetaxel at MTT 84.2 h and grades 1-4, against a
+    median time to nadir of 7 days in the TAXOTERE US prescribing information, section 6.1). Toxicity events are recorded on this day, after the dose that caused them."""
+    grid, tau = _nadir_time_table(float(gamma))
+    return np.interp(np.minimum(m, grid[-1]), grid, tau) / ktr_per_h / 24.0
 
 
 def days_below(m: np.ndarray, gamma: float, ratio: float, ktr_per_h: float) -> np.ndarray:
@@ -191,6 +206,38 @@ def radiation_steps(rc, grid: np.ndarray, dt: int) -> RadiationSteps:
         log_sf = float(np.log(rad.surviving_fraction(d, rc.alpha, beta)))
         log_sf_chemo = float(np.log(rad.surviving_fraction(d, alpha_c, beta)))
     return RadiationSteps(fx, n_fx, rep, log_sf, log_sf_chemo, rad.LN2 / rc.tpot_days)
+
+
+def course_mask(target: str, present: np.ndarray, visible: np.ndarray, organ: np.ndarray,
+                organs: tuple[str, ...]) -> np.ndarray:
+    """Lesion slots (``(L, n)`` bool) inside the field of a radiotherapy course.
+
+    The one targeting rule of the simulator (``RadiationCfg.target``): ``"primary"`` the
+    primary tumour (slot 0, lesion id ``L1``, present by construction); ``"all"`` every visible
+    lesion; ``"L<k>"`` the single lesion with that id (slot ``k - 1``) where it is visible at
+    baseline; an organ name the visible lesions in that organ.
+    """
+    mask = np.zeros(present.shape, dtype=bool)
+    if target == "primary":
+        mask[0] = present[0]
+    elif target == "all":
+        mask[:] = visible
+    elif target in organs:
+        mask[:] = visible & (organ == organs.index(target))
+    else:
+        k = lesion_slot(target)
+        if k is None or k >= present.shape[0]:
+            raise ValueError(f"radiation target {target!r} is not primary, all, an organ or a "
+                             f"lesion id L1..L{present.shape[0]}")
+        mask[k] = visible[k]
+    return mask
+
+
+def lesion_slot(target: str) -> int | None:
+    """Slot index of a lesion-id target ``"L<k>"`` (``k >= 1``), or None for other targets."""
+    if len(target) > 1 and target[0] == "L" and target[1:].isdigit() and target[1] != "0":
+        return int(target[1:]) - 1
+    return None
 
 
 #: PK presets selectable as ``chemo.pk`` (besides ``"one_compartment"``, which uses ``cl_l_h_m2``).

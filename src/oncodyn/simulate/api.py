@@ -64,5 +64,8 @@ def assemble(sc: Scenario, seed: int, chunk_size: int, outs: list[ChunkOutput]) 
         n_targets=cat("n_targets"), cum_dose=cat("cum_dose"), covariates=cat("covariates"),
         burden=cat("burden"), state=cat("state"), scan_resp=cat("scan_resp"),
         scan_sod=cat("scan_sod"), exit_day=cat("exit_day"), n_irradiated=cat("n_irradiated"),
+        os_days=cat("os_days"), os_event=cat("os_event"), exit_reason=cat("exit_reason"),
+        on_tx_days=cat("on_tx_days"), tot_days=cat("tot_days"), tf_days=cat("tf_days"), n_doses=cat("n_doses"),
+        sites=cat("sites"), sld0=cat("sld0"), baseline_row=cat("baseline_row"),
         chunks=tuple(outs) if outs and outs[0].scan_meas is not None else (),
     )

@@ -34,9 +34,12 @@ continuous LDR with the incomplete-repair factor g(mu T), Dale 1985; :mod:`._tre
 "On chemotherapy" (radiosensitisation by concurrent chemotherapy, the treatment state of the
 trajectories and so the symptom inputs) means: within one cycle length after the last dose
 given (``t < last dose day + cycle_days``), not yet exited. A line with ``n_cycles`` ends
-(inactive) after its last cycle. Exits (death / withdrawal, ``exit_day``): no dosing, no
-radiosensitisation and a NaN burden from the exit day on, so cohort statistics over the burden
-are over the patients still on study.
+(inactive) after its last cycle. Exits (death / withdrawal, ``exit_day``; :mod:`._exits`): no
+dosing, no radiosensitisation, no scan on or after the exit day (recorded, jittered day) and a
+NaN burden from the exit day on, so cohort statistics over the burden are over the patients
+still on study. Death comes from the scenario's survival model (:mod:`oncodyn.survival.tgi_os`:
+a Weibull hazard driven by the current true burden, held one step, and baseline covariates),
+so shrinkage lowers and regrowth after progression raises each patient's risk of death.
 
 Killed cells (chemotherapy: S (1 - exp(-kill ...)); radiotherapy: (S + R)(1 - SF of the step's
 fractions)) move to the dying compartment D, which is measured with the lesion and cleared at
@@ -80,6 +83,8 @@ from ..errors import ConfigError
 from ..patients.cohort import Cohort, sample_cohort, sphere_diameter
 from ..patients.config import ORGANS, Scenario
 from . import _treatment as tx
+from ._exits import Exits
+from ._lesion_sum import lesion_sum as lesion_sum  # re-exported (tests, callers)
 
 # event codes (EV, EV_NAMES) and the adaptive policies
 from .policies import EV, EV_NAMES, apply_policy  # noqa: F401  (EV_NAMES re-exported)
@@ -91,42 +96,11 @@ from .recist_arrays import (
     best_response,
     overall_response,
     select_targets,
+    simulator_recist_options,
     target_response,
 )
 
 _TWO52 = 2.0**52
-
-
-def _pairwise(rows: np.ndarray, lo: int, n: int) -> np.ndarray:
-    # NumPy's pairwise_sum (numpy/_core/src/umath/loops_utils.h.src): < 8 terms in sequence,
-    # up to 128 with 8 interleaved accumulators, longer blocks split in halves (multiple of 8)
-    if n < 8:
-        res = rows[lo] + 0.0
-        for i in range(lo + 1, lo + n):
-            res += rows[i]
-        return res
-    if n <= 128:
-        r = [rows[lo + j] for j in range(8)]  # views; every update below makes a new array
-        i = 8
-        while i < n - (n % 8):
-            r = [r[j] + rows[lo + i + j] for j in range(8)]
-            i += 8
-        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-        for k in range(i, n):
-            res += rows[lo + k]
-        return res
-    n2 = n // 2
-    n2 -= n2 % 8
-    return _pairwise(rows, lo, n2) + _pairwise(rows, lo + n2, n - n2)
-
-
-def lesion_sum(x: np.ndarray) -> np.ndarray:
-    """Sum of a lesion-major float array ``x`` (L, n) over lesions, shape (n,).
-
-    Bit-identical to ``np.ascontiguousarray(x.T).sum(axis=1)`` (same association order as
-    NumPy's pairwise summation along a contiguous axis), but vectorised across patients.
-    """
-    return _pairwise(x, 0, x.shape[0])
 
 
 def scan_days(scenario: Scenario) -> np.ndarray:
@@ -175,6 +149,16 @@ class ChunkOutput:
     scan_ntpd: np.ndarray | None = None    # (n, S) unequivocal non-target progression at the scan
     burden_at: np.ndarray | None = None    # (n, k) burden at the requested ``burden_days``
     burden_weekly_sum: np.ndarray | None = None  # (T,) float64 cohort sum of the burden per step
+    os_days: np.ndarray | None = None      # (n,) death day, or censoring day (withdrawal / horizon)
+    os_event: np.ndarray | None = None     # (n,) bool: died within the horizon
+    exit_reason: np.ndarray | None = None  # (n,) int8: 0 on study at the horizon, 1 death, 2 withdrawal
+    on_tx_days: np.ndarray | None = None   # (n,) days on chemotherapy (< one cycle since a dose)
+    tot_days: np.ndarray | None = None     # (n,) time on treatment: first dose to last dose + one cycle
+    tf_days: np.ndarray | None = None      # (n,) days alive on study after the first dose, off chemo
+    n_doses: np.ndarray | None = None      # (n,) chemotherapy doses given
+    sites: np.ndarray | None = None        # (n,) metastatic sites (survival covariate)
+    sld0: np.ndarray | None = None         # (n,) baseline SLD of the survival model, mm
+    baseline_row: np.ndarray | None = None  # (n,) row of the baseline pool (source "poplar")
     events: dict[str, np.ndarray] = field(default_factory=dict)
 
 
@@ -257,16 +241,15 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
     # (chemo.pk: one-compartment cl_l_h_m2 or 1 / AUC per mg/m^2 of a PK preset, _treatment.py)
     cl_patient = tx.clearance_per_m2(chemo) * coh.cl_factor if has_chemo else None
 
-    # early exit (death / withdrawal before the first follow-up scan): PFS event, NE
-    # and death without progression at a constant hazard afterwards (both illustrative/calibrated)
-    exit_day = np.full(n, np.inf)
-    if sc.death_hazard_per_day > 0:
-        exit_day = rng.exponential(1.0 / sc.death_hazard_per_day, size=n)
-    if sc.early_exit_prob > 0 and S_ > 1:
-        ex = rng.random(n) < sc.early_exit_prob
-        exit_day[ex] = rng.uniform(1.0, float(sdays[1]), size=int(ex.sum()))
-    exit_day[exit_day > H] = np.inf
-    any_exit = bool(np.isfinite(exit_day).any())
+    # exits: death (survival model) and withdrawal (:mod:`._exits`); burden at day 0 = true
+    # diameters of the visible lesions (no dying cells yet)
+    b_prev = lesion_sum(np.where(visible, sphere_diameter(S + R), 0.0))  # the link's burden
+    exits = Exits(sc, coh, rng, sdays, b_prev)
+    has_os = exits.tumour_driven
+    exit_day = exits.exit_day
+    any_exit = exits.any
+    on_tx_days = np.zeros(n)
+    tf_days = np.zeros(n)
     # burden mask: 1.0 on study, NaN (trajectory) / 0.0 (cohort sum) from the exit day on
     on_nan = np.ones(n)
     on_01 = np.ones(n)
@@ -278,13 +261,7 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
     courses = []
     irradiated = np.zeros((L, n), dtype=bool)
     for rc in sc.radiation:
-        if rc.target == "primary":
-            mask = np.zeros((L, n), dtype=bool)
-            mask[0] = present[0]
-        elif rc.target == "all":
-            mask = visible.copy()
-        else:
-            mask = visible & (organ == ORGANS.index(rc.target))
+        mask = tx.course_mask(rc.target, present, visible, organ, ORGANS)
         irradiated |= mask
         courses.append((mask, tx.radiation_steps(rc, grid, dt)))
 
@@ -297,7 +274,7 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
             if hit.size != 1:
                 raise ConfigError(f"burden_days: day {d} is not on the simulation grid (0..{H} step {dt})")
             b_idx[int(hit[0])] = j
-    want_burden = keep_traj or burden_days is not None
+    want_burden = keep_traj or burden_days is not None or has_os
     # time-major while filling (row k is contiguous), transposed to (n, T) at the end
     burden_t = np.zeros((T, n), dtype=np.float32) if keep_traj else None
     state_t = np.zeros((T, n), dtype=np.int8) if keep_traj else None
@@ -316,11 +293,11 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
     ev_c: list[np.ndarray] = []
     ev_v: list[np.ndarray] = []
 
-    def event(mask: np.ndarray, day: float, code: int, value: np.ndarray | float = 0.0) -> None:
+    def event(mask: np.ndarray, day: np.ndarray | float, code: int, value: np.ndarray | float = 0.0) -> None:
         if keep_all and mask.any():
             idx = np.flatnonzero(mask)
             ev_p.append(idx)
-            ev_d.append(np.full(idx.size, day, dtype=float))
+            ev_d.append(np.broadcast_to(np.asarray(day, dtype=float), mask.shape)[idx].copy())
             ev_c.append(np.full(idx.size, code, dtype=np.int8))
             ev_v.append(np.broadcast_to(np.asarray(value, dtype=float), mask.shape)[idx].copy())
 
@@ -339,11 +316,17 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
 
     for k in range(T):
         t = int(grid[k])
+        if has_os:  # deaths in [t, t + dt), the burden of the previous step held over it
+            exits.step(float(t), float(dt), b_prev)
+            exit_day = exits.exit_day
         if any_exit:
             exited = exit_day <= t
             newly = exited & ~exit_logged
             if newly.any():
-                event(newly, float(t), EV["off_study"])
+                # death (value 1 after a progression, 0 without) or withdrawal, at the exact day
+                is_death = exits.is_death()
+                event(newly & is_death, exit_day, EV["death"], pd_seen.astype(float))
+                event(newly & ~is_death, exit_day, EV["withdrawal"])
                 exit_logged |= newly
                 on_nan[newly] = np.nan
                 on_01[newly] = 0.0
@@ -373,7 +356,8 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
             hund -= _TWO52
             meas_u = hund.astype(np.int64)
             meas = meas_u / 100.0
-            seen = ~exited
+            # scanned only if on study on the recorded (jittered) assessment day
+            seen = ~exited & (exit_day > t + jitter[:, si]) if any_exit else ~exited
             if si == 0:
                 tgt_pm, nt_pm = select_targets(meas.T, visible.T, nodal.T, organ.T.astype(np.intp),
                                                n_organs=len(ORGANS))
@@ -445,6 +429,8 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
             row = lesion_sum(buf)
             if np.isnan(row).any():
                 row = lesion_sum(np.where(shown > 0, sphere_diameter(S + R + (D if has_D else 0.0)), 0.0))
+            if has_os:  # the survival link's burden (before the off-study NaN mask)
+                b_prev = row.copy()
             if burden_wsum is not None:  # cohort sum over the patients still on study
                 burden_wsum[k] = np.dot(row, on_01) if any_exit else row.sum()
             if any_exit:  # no burden after a patient's exit (death / withdrawal): NaN
@@ -488,30 +474,36 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
                     anc = tox.circ0 * tx.relative_nadir(m, tox.gamma)
                     grade = np.where(can, tx.anc_grade(anc), 0)
                     bad = grade >= tox.grade_threshold
-                    event(bad, float(t), EV["toxicity"], grade)
+                    # recorded on the nadir day (after the dose that caused it), when the
+                    # protocol rule below is decided; the reduction applies from the next dose
+                    t_nadir = t + tx.nadir_days(m, tox.gamma, ktr)
+                    event(bad, t_nadir, EV["toxicity"], grade)
                     if tox.rule in ("reduce", "reduce_delay"):
                         # reduce while reductions are left; then discontinue on a nadir of grade
                         # >= discontinue_grade (lasting > discontinue_min_days) at the reduced dose
                         red = bad & (n_red < tox.max_reductions)
                         level[red] *= tox.reduction_factor
                         n_red += red
-                        event(red, float(t), EV["dose_reduced"], level)
+                        event(red, t_nadir, EV["dose_reduced"], level)
                         stop = can & ~red & (n_red >= tox.max_reductions) & (grade >= tox.discontinue_grade)
                         if tox.discontinue_min_days > 0 and stop.any():
                             lim = tx.ANC_GRADE_LIMITS[tox.discontinue_grade - 1] / tox.circ0
                             stop &= tx.days_below(m, tox.gamma, lim, ktr) > tox.discontinue_min_days
                         active &= ~stop
-                        event(stop, float(t), EV["discontinued_toxicity"])
+                        event(stop, t_nadir, EV["discontinued_toxicity"])
                     if tox.rule in ("delay", "reduce_delay") and tox.delay_days > 0:
                         next_dose = np.where(bad, next_dose + tox.delay_days, next_dose)
-                        event(bad, float(t), EV["dose_delayed"], float(tox.delay_days))
+                        event(bad, t_nadir, EV["dose_delayed"], float(tox.delay_days))
                 if chemo.n_cycles:  # the line ends after its last cycle
                     active &= n_doses < chemo.n_cycles
+        on_now = t < chemo_until
+        if any_exit:
+            on_now &= ~exited
+        if has_chemo and t < H:  # time on / off chemotherapy over [t, t + dt), alive on study
+            on_tx_days += dt * on_now
+            tf_days += dt * ((first_dose >= 0) & ~on_now & ~exited)
         if keep_traj:  # treatment state over [t, t + dt): line while on chemotherapy, 3 paused
             st = state_t[k]
-            on_now = t < chemo_until
-            if any_exit:
-                on_now &= ~exited
             np.copyto(st, line, where=on_now, casting="unsafe")
             st[active & paused & ~on_now] = 3
         # ---------------- radiotherapy fractions in [t, t + dt)
@@ -565,30 +557,37 @@ def simulate_chunk(scenario: Scenario, n: int, rng: np.random.Generator, *,
             np.greater_equal(D, cell, out=keep_mask)
             np.multiply(D, keep_mask, out=D)
 
-    bor, first_pd = best_response(scan_resp[:, 1:], sdays[None, 1:] + jitter[:, 1:], confirm_days=im.confirm_days,
-                                  min_sd_days=im.min_sd_days)
+    # the RECIST engine's best-response rules (oncodyn.recist.confirm), the options written to
+    # recist_options.toml; patients followed on non-targets only are NON-CR/NON-PD
+    bor, first_pd = best_response(scan_resp[:, 1:], sdays[None, 1:] + jitter[:, 1:],
+                                  options=simulator_recist_options(sc), nt_only=no_t & has_nt)
     pct_all = scan_sod[:, 1:] / np.where(base > 0, base, np.nan)[:, None] - 1.0
     best_pct = np.nanmin(np.where(np.isfinite(pct_all), pct_all, np.inf), axis=1)
     best_pct = np.where(np.isfinite(best_pct), best_pct * 100.0, np.nan)
     last_scan = float(sdays[-1])
-    pfs_days = np.where(pd_seen, first_pd_day, np.where(np.isfinite(exit_day), exit_day, last_scan))
-    pfs_event = pd_seen | np.isfinite(exit_day)
-    del first_pd  # early exits precede the first follow-up scan, so PD and exit never compete
+    pfs_days, pfs_event, os_days, os_event, exit_reason = exits.outcomes(pd_seen, first_pd_day, last_scan)
+    del first_pd
     out = ChunkOutput(
         n=n, bor=bor, best_pct=best_pct.astype(np.float32), pfs_days=pfs_days, pfs_event=pfs_event,
         base_sod=base.astype(np.float32), n_lesions=visible.sum(axis=0).astype(np.int8),
         n_targets=target.sum(axis=0).astype(np.int8), cum_dose=cum_dose.astype(np.float32),
         covariates=coh.covariates, burden_at=burden_at, burden_weekly_sum=burden_wsum,
         exit_day=exit_day, n_irradiated=irradiated.sum(axis=0).astype(np.int8),
+        os_days=os_days, os_event=os_event, exit_reason=exit_reason, on_tx_days=on_tx_days,
+        tot_days=np.where(first_dose >= 0, chemo_until - first_dose, 0).astype(float),
+        tf_days=tf_days, n_doses=n_doses.astype(np.int16), sites=coh.sites.astype(np.float32),
+        sld0=coh.sld0.astype(np.float32),
+        baseline_row=(coh.baseline_row if coh.baseline_row is not None else np.full(n, -1, dtype=np.int32)),
     )
     if keep_traj:
         out.burden, out.state = np.ascontiguousarray(burden_t.T), np.ascontiguousarray(state_t.T)
         out.scan_resp, out.scan_sod = scan_resp, scan_sod
+        out.scan_day = (sdays[None, :] + jitter).astype(np.int32)  # recorded assessment days
     if keep_all:
         role = np.where(target, 1, np.where(nontarget, 2, np.where(occ_present, 3, 0))).astype(np.int8)
         out.scan_meas, out.role, out.organ, out.nodal, out.new_day = (
             scan_meas, lm(role), coh.organ, coh.nodal, lm(new_day))
-        out.scan_day, out.scan_ntpd = (sdays[None, :] + jitter).astype(np.int32), scan_ntpd
+        out.scan_ntpd = scan_ntpd
         def cat(xs: list[np.ndarray], dt_: type) -> np.ndarray:
             return np.concatenate(xs) if xs else np.zeros(0, dtype=dt_)
 

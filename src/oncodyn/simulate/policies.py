@@ -6,7 +6,8 @@ from .recist_arrays import PD
 
 # event codes (shared with the engine's event log)
 EV = {"toxicity": 1, "dose_reduced": 2, "dose_delayed": 3, "discontinued_toxicity": 4, "switch": 5,
-      "pause": 6, "resume": 7, "progression": 8, "off_study": 9, "stop_at_pd": 10}
+      "pause": 6, "resume": 7, "progression": 8, "death": 9, "stop_at_pd": 10,
+      "withdrawal": 11}
 EV_NAMES = {v: k for k, v in EV.items()}
 
 

@@ -13,24 +13,72 @@ Rules (Eisenhauer EA et al. (2009) Eur J Cancer 45:228, RECIST 1.1):
   after a CR, the reappearance of any target or non-target is PD (RECIST FAQ); patients
   without targets are followed on non-targets alone (CR, or NON-CR/NON-PD coded SD);
 * sizes are integer hundredths of a mm, thresholds compared exactly (oncodyn.recist R0.3);
-* best overall response with confirmation (needed for single-arm response endpoints and
-  reported as "best confirmed" in POPLAR, BCOR): CR/PR count only if a later scan at least
-  ``confirm_days`` (28 d) later, before progression, shows CR (for CR) or at least PR (for PR);
-  SD needs a scan at or after ``min_sd_days``; otherwise PD if progression was seen, else NE.
+* best overall response: the RECIST engine's own implementation
+  (:func:`oncodyn.recist.confirm.best_overall`, docs/recist.md#r8-2 to #r8-4) applied to the simulated
+  scans with the options of :func:`simulator_recist_options` (confirmation required, as POPLAR's
+  "best confirmed" response BCOR; the scenario's ``imaging.confirm_days`` and
+  ``imaging.min_sd_days``; every other option at the engine default: an SD between a response
+  and its confirmation breaks it, at most one NE between). Patients followed on non-target
+  disease only are NON-CR/NON-PD, not SD.
 
-Codes: NE = 0, PD = 1, SD = 2, PR = 3, CR = 4. The lesion tables written by
-:meth:`oncodyn.simulate.SimulationResult.lesions_frame` carry the same scans in the RECIST engine's input format
-(:mod:`oncodyn.recist`) so results can be recomputed there; with the options of
-``tests/simulate/test_sim_consistency.py`` (confirmation required, SD or NE allowed between a
-response and its confirmation) the engine reproduces these codes patient by patient.
+Codes: NE = 0, PD = 1, SD = 2, PR = 3, CR = 4, NON-CR/NON-PD = 5 (best response only; time
+points of such patients are coded SD here and named NON-CR/NON-PD in the tables). The lesion
+tables written by :meth:`oncodyn.simulate.SimulationResult.lesions_frame` carry the same scans in
+the RECIST engine's input format (:mod:`oncodyn.recist`); ``oncodyn recist lesions.parquet
+--options recist_options.toml`` (the options written by ``oncodyn simulate``,
+:func:`simulator_recist_options`) reproduces every patient's best overall response, the day
+of the first progression and the time-point responses up to it
+(``tests/simulate/test_sim_recist_agreement.py``). After the first PD the simulator's time points
+drive treatment policies and count a new lesion only at the scan that finds it (RECIST's best
+response and PFS end at the first PD).
 """
 
 from __future__ import annotations
 
+from functools import cache
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-NE, PD, SD, PR, CR = 0, 1, 2, 3, 4
-CODES = ("NE", "PD", "SD", "PR", "CR")
+if TYPE_CHECKING:
+    from ..patients.config import Scenario
+    from ..recist.options import RecistOptions
+
+NE, PD, SD, PR, CR, NN = 0, 1, 2, 3, 4, 5
+CODES = ("NE", "PD", "SD", "PR", "CR", "NON-CR/NON-PD")
+
+
+@cache
+def _code_maps() -> tuple[np.ndarray, np.ndarray]:
+    """(simulator code -> engine code, engine code -> simulator code) of oncodyn.recist.confirm.
+
+    Imported on first use: ``oncodyn.recist`` loads pandas, which ``import oncodyn.simulate``
+    does not need.
+    """
+    from ..recist import confirm as rc
+
+    to_engine = np.array([rc.NE, rc.PD, rc.SD, rc.PR, rc.CR, rc.NN], dtype=np.int8)
+    from_engine = np.zeros(len(rc.BOR_CODES), dtype=np.int8)
+    from_engine[to_engine] = np.arange(len(CODES), dtype=np.int8)
+    from_engine[rc.NA] = NE
+    return to_engine, from_engine
+
+
+def simulator_recist_options(scenario: Scenario) -> RecistOptions:
+    """RECIST options of the simulator's best overall response (written by ``oncodyn simulate``
+    to ``recist_options.toml``).
+
+    Confirmation required (the endpoint of single-arm response analyses and POPLAR's "best
+    confirmed overall response", RECIST 1.1 section 4.6); ``confirm_min_days`` and
+    ``min_sd_days`` from the scenario's ``[imaging]`` table; ``pfs_day_offset = 0`` because the
+    simulator counts days from the first day of treatment (day 0 = reference date) and its PFS
+    time is the assessment day itself; every other option is the engine default (docs/recist.md#r12).
+    """
+    from ..recist.options import RecistOptions
+
+    im = scenario.imaging
+    return RecistOptions(confirmation_required=True, confirm_min_days=int(im.confirm_days),
+                         min_sd_days=int(im.min_sd_days), pfs_day_offset=0)
 
 
 def select_targets(measured: np.ndarray, visible: np.ndarray, nodal: np.ndarray,
@@ -84,14 +132,18 @@ def overall_response(tgt: np.ndarray, nt_present: np.ndarray, nt_up: np.ndarray,
     return out
 
 
-def best_response(resp: np.ndarray, days: np.ndarray, *, confirm_days: int = 28,
-                  min_sd_days: int = 35) -> tuple[np.ndarray, np.ndarray]:
-    """Best overall response with confirmation.
+def best_response(resp: np.ndarray, days: np.ndarray, *, options: RecistOptions,
+                  nt_only: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Best overall response by the RECIST engine's rules (:func:`oncodyn.recist.confirm.best_overall`).
 
     Parameters
     ----------
-    resp : (n, S) overall codes at follow-up scans (NE where not assessed)
-    days : (S,) or (n, S) scan (assessment) days
+    resp : (n, S) overall codes at follow-up scans (NE where not evaluable, or after the
+        patient's exit)
+    days : (S,) or (n, S) scan (assessment) days since the reference date (day 0)
+    options : RECIST options (:func:`simulator_recist_options`)
+    nt_only : (n,) patients without targets but with non-target disease (their SD is
+        NON-CR/NON-PD); None = nobody
 
     Returns
     -------
@@ -99,24 +151,16 @@ def best_response(resp: np.ndarray, days: np.ndarray, *, confirm_days: int = 28,
     """
     n, S = resp.shape
     is_pd = resp == PD
-    first_pd = np.where(is_pd.any(axis=1), is_pd.argmax(axis=1), S)
-    idx = np.arange(S)
-    before_pd = idx[None, :] < first_pd[:, None]
-    days = np.broadcast_to(np.asarray(days), (n, S))
-    bor = np.full(n, NE, dtype=np.int8)
-    for k in range(S):
-        later = (days - days[:, k:k + 1] >= confirm_days) & (idx > k)[None, :]
-        valid_later = before_pd & later
-        has_cr = ((resp == CR) & valid_later).any(axis=1)
-        has_pr = ((resp >= PR) & valid_later).any(axis=1)
-        ok = before_pd[:, k]
-        rk = resp[:, k]
-        cand = np.full(n, NE, dtype=np.int8)
-        cand[(rk >= SD) & (days[:, k] >= min_sd_days)] = SD
-        cand[(rk == PR) & has_pr] = PR
-        cand[(rk == CR) & has_pr] = PR
-        cand[(rk == CR) & has_cr] = CR
-        bor = np.where(ok, np.maximum(bor, cand), bor)
-    pd_seen = first_pd < S
-    bor[(bor == NE) & pd_seen] = PD
-    return bor, np.where(pd_seen, first_pd, -1)
+    pd_seen = is_pd.any(axis=1)
+    first_pd = np.where(pd_seen, is_pd.argmax(axis=1), S)
+    # evaluation window: scans up to and including the first PD (R8.1); an NE scan is an
+    # assessment that was not evaluable (it counts towards max_ne_between_confirmation). Scans
+    # after a patient's exit are NE too: nothing follows them, so they change no result
+    win = np.arange(S)[None, :] <= first_pd[:, None]
+    day = np.broadcast_to(np.asarray(days, dtype=float), (n, S))
+    nt = np.zeros(n, dtype=bool) if nt_only is None else np.asarray(nt_only, dtype=bool)
+    from ..recist.confirm import best_overall
+
+    to_engine, from_engine = _code_maps()
+    bor, _, _, _ = best_overall(to_engine[resp], day, win, nt, options)
+    return from_engine[bor], np.where(pd_seen, first_pd, -1)

@@ -10,9 +10,19 @@ import numpy as np
 from ..patients.config import ORGANS, Scenario
 from ..survival import median_ci, wilson_ci
 from .engine import EV_NAMES, ChunkOutput
-from .recist_arrays import CODES
+from .recist_arrays import CODES, SD
 
 DAYS_PER_MONTH = 365.25 / 12
+
+
+def _fin(x: float) -> float | None:
+    return None if not np.isfinite(x) else float(x)
+
+
+def _months(x: float) -> float | None:
+    return None if not np.isfinite(x) else round(x / DAYS_PER_MONTH, 4)
+#: ``exit_reason`` codes -> ``off_study_reason`` of :meth:`SimulationResult.patients_frame`.
+EXIT_REASONS = ("none", "death", "withdrawal")
 
 
 @dataclass(frozen=True)
@@ -29,6 +39,14 @@ class SimulationResult:
     describe the patients still on study; ``trajectories_frame`` omits those rows.
     ``n_irradiated``: per patient, the lesions inside the field of any radiotherapy course (0
     when the targeted organ holds no lesion in that patient).
+
+    Overall survival: ``os_days`` (death day, else the censoring day: withdrawal or the horizon),
+    ``os_event`` (bool, died), ``exit_reason`` (:data:`EXIT_REASONS` index: on study at the
+    horizon, death, withdrawal). Treatment exposure: ``on_tx_days`` (days on chemotherapy, i.e.
+    within one cycle after a dose), ``tot_days`` (time on treatment: first dose to one cycle after
+    the last dose, pauses included; the last cycle counts in full), ``tf_days`` (days alive on study after the first dose and off
+    chemotherapy: pauses, after stopping), ``n_doses``. ``sites`` and ``sld0``: the survival
+    model's baseline covariates; ``baseline_row``: row of the baseline pool (-1 = parametric).
     """
 
     scenario: Scenario
@@ -51,6 +69,16 @@ class SimulationResult:
     scan_sod: np.ndarray | None = None
     exit_day: np.ndarray | None = None
     n_irradiated: np.ndarray | None = None
+    os_days: np.ndarray | None = None
+    os_event: np.ndarray | None = None
+    exit_reason: np.ndarray | None = None
+    on_tx_days: np.ndarray | None = None
+    tot_days: np.ndarray | None = None
+    tf_days: np.ndarray | None = None
+    n_doses: np.ndarray | None = None
+    sites: np.ndarray | None = None
+    sld0: np.ndarray | None = None
+    baseline_row: np.ndarray | None = None
     chunks: tuple[ChunkOutput, ...] = field(default=(), repr=False)
 
     @property
@@ -58,12 +86,66 @@ class SimulationResult:
         return int(self.bor.size)
 
     # ------------------------------------------------------------------ summary
+    def survival_summary(self, level: float = 0.95) -> dict[str, Any]:
+        """Median OS with its Brookmeyer–Crowley CI (days and months), deaths and censoring."""
+        if self.os_days is None:
+            return {}
+        med = median_ci(self.os_days, self.os_event, level)
+        reason = self.exit_reason
+        after_pd = self.os_event & self.pfs_event & (self.pfs_days < self.os_days)
+        return {
+            "median_os_days": _fin(med.median), "median_os_ci_days": [_fin(med.lower), _fin(med.upper)],
+            "median_os_months": _months(med.median),
+            "median_os_ci_months": [_months(med.lower), _months(med.upper)],
+            "os_events": int(self.os_event.sum()),
+            "deaths_after_progression": int(after_pd.sum()),
+            "withdrawals": int((reason == 2).sum()),
+        }
+
+    def exposure_summary(self) -> dict[str, Any]:
+        """Treatment exposure: time on treatment, treatment-free weeks, doses, dose intensity.
+
+        Relative dose intensity (Hryniuk W, Bush H (1984) J Clin Oncol 2:1281): delivered dose per
+        unit time over the time on treatment (``tot_days``) divided by the planned
+        ``chemo.dose_mg_m2`` per ``chemo.cycle_days``; its mean over treated patients. Weeks are
+        means over all patients.
+        """
+        ch = self.scenario.chemo
+        if ch is None or self.tot_days is None:
+            return {}
+        treated = self.n_doses > 0
+        planned = ch.dose_mg_m2 * self.tot_days / ch.cycle_days
+        rdi = np.where(treated & (planned > 0), self.cum_dose / np.where(planned > 0, planned, 1.0), np.nan)
+        return {
+            "time_on_treatment_weeks_mean": round(float(self.tot_days.mean()) / 7.0, 3),
+            "time_on_treatment_weeks_median": round(float(np.median(self.tot_days)) / 7.0, 3),
+            "weeks_on_chemotherapy_mean": round(float(self.on_tx_days.mean()) / 7.0, 3),
+            "treatment_free_weeks_mean": round(float(self.tf_days.mean()) / 7.0, 3),
+            "doses_mean": round(float(self.n_doses.mean()), 3),
+            "relative_dose_intensity_mean": (round(float(np.nanmean(rdi)), 4) if treated.any() else None),
+        }
+
+    def _baseline_summary(self) -> dict[str, Any]:
+        """Where the baseline came from; for POPLAR rows, the pool size and the rows dropped."""
+        if self.scenario.baseline.source != "poplar":
+            return {"baseline_source": "parametric"}
+        from pathlib import Path
+
+        from ..patients.baseline import pool_for
+
+        pool = pool_for(self.scenario)
+        return {"baseline_source": "poplar", "baseline_file": Path(pool.file).name,
+                "baseline_arms": list(pool.arms), "baseline_rows": pool.n,
+                "baseline_rows_dropped": [{"line": ln, "column": c, "reason": r} for ln, c, r in pool.dropped]}
+
     def summary(self, level: float = 0.95) -> dict[str, Any]:
-        """Cohort endpoints: ORR, DCR, response split (Wilson CIs), median PFS (Brookmeyer–Crowley)."""
+        """Cohort endpoints: ORR, DCR, response split (Wilson CIs), median PFS and OS
+        (Brookmeyer–Crowley), deaths, and treatment exposure (:meth:`exposure_summary`)."""
         n = self.n
         counts = {c: int((self.bor == i).sum()) for i, c in enumerate(CODES)}
         orr_k = counts["CR"] + counts["PR"]
-        dcr_k = orr_k + counts["SD"]
+        # disease control: CR, PR, SD or NON-CR/NON-PD (patients followed on non-targets only)
+        dcr_k = orr_k + counts["SD"] + counts["NON-CR/NON-PD"]
         med = median_ci(self.pfs_days, self.pfs_event, level)
 
         def m(x: float) -> float | None:
@@ -81,11 +163,16 @@ class SimulationResult:
             "median_pfs_months": m(med.median),
             "median_pfs_ci_months": [m(med.lower), m(med.upper)],
             "pfs_events": int(self.pfs_event.sum()),
+            **self.survival_summary(level),
+            **self.exposure_summary(),
+            **self._baseline_summary(),
             **({"irradiated_lesions": int(self.n_irradiated.sum()),
                 "patients_without_irradiated_lesion": int((self.n_irradiated == 0).sum())}
                if self.scenario.radiation and self.n_irradiated is not None else {}),
             "ci_level": level,
-            "ci_methods": {"proportions": "Wilson score", "median_pfs": "Kaplan-Meier, Brookmeyer-Crowley (Greenwood, plain)"},
+            "ci_methods": {"proportions": "Wilson score",
+                           "median_pfs": "Kaplan-Meier, Brookmeyer-Crowley (Greenwood, plain)",
+                           "median_os": "Kaplan-Meier, Brookmeyer-Crowley (Greenwood, plain)"},
         }
 
     # ------------------------------------------------------------------ tables (pandas at the edge)
@@ -99,8 +186,26 @@ class SimulationResult:
             "n_lesions": self.n_lesions, "n_targets": self.n_targets,
             "cumulative_dose_mg_m2": self.cum_dose,
         })
+        if self.os_days is not None:
+            df["os_days"] = self.os_days
+            df["os_event"] = self.os_event
+            df["off_study_reason"] = np.asarray(EXIT_REASONS)[self.exit_reason]
+            df["off_study_day"] = np.where(self.exit_reason > 0, self.exit_day, np.nan)
+            df["time_on_treatment_days"] = self.tot_days
+            df["treatment_free_days"] = self.tf_days
+            df["n_doses"] = self.n_doses
+            df["metastatic_sites"] = self.sites
+            df["baseline_sld_mm"] = self.sld0
         for j, c in enumerate(self.scenario.covariates):
             df[c.name] = np.asarray(c.levels)[self.covariates[:, j]]
+        if self.scenario.baseline.source == "poplar" and self.baseline_row is not None:
+            from ..patients.baseline import pool_for
+
+            pool, rows = pool_for(self.scenario), self.baseline_row
+            df["baseline_source_line"] = pool.source_row[rows]  # line of the POPLAR file
+            for name in ("age", "sex", "histology", "prior_therapies", "tobacco", "ecog"):
+                if name not in df.columns:
+                    df[name] = pool.column(name)[rows]
         return df
 
     def trajectories_frame(self):
@@ -170,17 +275,29 @@ class SimulationResult:
         return df.sort_values(["subject_id", "tp", "lesion_id"], kind="stable").reset_index(drop=True)
 
     def timepoints_frame(self):
-        """Per scan: subject_id, tp, day, overall response, SOD and % change from baseline."""
+        """Per scan: subject_id, tp, day (recorded assessment day), nominal_day, overall response,
+        SOD and % change from baseline (NaN without baseline targets)."""
         import pandas as pd
 
         if self.scan_resp is None:
             raise ValueError("scan results were not kept")
         n, S = self.scan_resp.shape
         sod = self.scan_sod.astype(float)
-        pct = 100 * (sod / self.base_sod[:, None] - 1.0)
+        base = self.base_sod.astype(float)[:, None]
+        # no target at baseline (sum 0): no % change (NaN), computed without a 0/0 warning
+        pct = np.where(base > 0, 100 * (sod / np.where(base > 0, base, 1.0) - 1.0), np.nan)
+        # the recorded assessment day (nominal day + visit jitter), as in lesions_frame and the
+        # simulator's own RECIST; the nominal scan day alongside
+        days = [ch.scan_day for ch in self.chunks]
+        day = (np.concatenate(days) if days and all(d is not None for d in days)
+               else np.broadcast_to(self.scan_days, (n, S)))
+        overall = np.asarray(CODES, dtype=object)[self.scan_resp]
+        # patients followed on non-target disease only: NON-CR/NON-PD (RECIST 1.1 Table 2)
+        overall[(self.n_targets == 0)[:, None] & (self.scan_resp == SD)] = "NON-CR/NON-PD"
         df = pd.DataFrame({
             "subject_id": np.repeat(np.arange(n), S), "tp": np.tile(np.arange(S), n),
-            "day": np.tile(self.scan_days, n), "overall": np.asarray(CODES)[self.scan_resp.ravel()],
+            "day": np.asarray(day).ravel(), "nominal_day": np.tile(self.scan_days, n),
+            "overall": overall.ravel(),
             "sod_mm": sod.ravel(), "pct_change_from_baseline": pct.ravel(),
         })
         df.loc[df.tp == 0, "overall"] = "BASELINE"

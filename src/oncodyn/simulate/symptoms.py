@@ -25,9 +25,12 @@ Per patient ``i`` and output day ``t`` (days since the start of treatment):
   rectum primaries (haematuria, urinary or bowel symptoms) above lymph nodes and adrenals
   (mostly silent).
 * ``N`` neutropenia: ``points_per_grade * grade`` (CTCAE v5 grade 1-4 of the cycle's nadir) for
-  ``0 < t - dose day <= 14`` days: the docetaxel label reports a median neutrophil nadir at day
-  7 and a median duration of severe neutropenia of 7 days (Taxotere prescribing information,
-  section 6), so the effect spans the first two weeks of the cycle. 5 points per grade
+  ``-6 < t - nadir day <= 8`` days (the simulator records toxicity on the nadir day, after the
+  dose): the docetaxel label reports a median neutrophil nadir at day 7 and a median duration of
+  severe neutropenia of 7 days (Taxotere prescribing information, section 6), so the effect
+  spans two weeks around the nadir, the first two weeks of the cycle; the window starts 6 days
+  before the nadir because the Friberg nadir comes at least 6.3 days after the dose (so the
+  pre-dose row of the dose day never counts). 5 points per grade
   (**illustrative**; grade 4 = 20 points = two MIDs). Overlapping cycles take the worst grade.
 * ``C`` non-haematological chemotherapy side effects (fatigue, nausea, alopecia) when the
   patient was on chemotherapy over the preceding output interval (so the pre-treatment
@@ -57,6 +60,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError
+from ._treatment import lesion_slot
 
 #: Minimal important difference on the 0-100 scale (Osoba et al. 1998 J Clin Oncol 16:139).
 MID_POINTS = 10.0
@@ -132,6 +136,13 @@ def _site_weights(sites: Any, subjects: np.ndarray, p: SymptomParams) -> np.ndar
     return out.to_numpy(dtype=float)
 
 
+#: Days before the nadir at which the neutropenic window opens: just under the 6.3 days from a
+#: dose to the earliest Friberg nadir at the docetaxel MTT 84.2 h and gamma 0.145
+#: (``oncodyn.simulate._treatment.nadir_days``), so the
+#: window is the dose's first two weeks, never its own pre-dose row.
+_NADIR_LEAD_DAYS = 6.0
+
+
 def _toxicity(toxicity: Any) -> Any:
     """(subject_id, day, grade) rows from an events frame or a grade frame."""
     import pandas as pd
@@ -169,8 +180,8 @@ def symptom_score(trajectories: Any, toxicity: Any = None, sites: Any = None, *,
         chemotherapy). Each subject's earliest day is its baseline (burden > 0 required).
     toxicity
         ``SimulationResult.events_frame()`` (rows with ``event == "toxicity"``, ``value`` = CTCAE
-        grade of the cycle's neutrophil nadir, ``day`` = dose day) or a frame with columns
-        subject_id, day, grade. None: no neutropenia.
+        grade of the cycle's neutrophil nadir, ``day`` = nadir day) or a frame with columns
+        subject_id, day (of the nadir), grade. None: no neutropenia.
     sites
         subject_id, organ of the baseline lesions (e.g. ``lesions_frame()`` rows with tp == 0).
         None: every patient gets ``params.default_site_weight``.
@@ -223,13 +234,13 @@ def symptom_score(trajectories: Any, toxicity: Any = None, sites: Any = None, *,
     w = _site_weights(sites, subjects, p)[inv]
     tumour = p.tumour_points * w * burden_response(r)
 
-    # neutropenia: worst grade among doses given in [day - neutropenia_days, day)
+    # neutropenia: worst grade among nadirs with -6 < day - nadir day <= neutropenia_days - 6
     tox = _toxicity(toxicity)
     neut = np.zeros(len(df))
     if len(tox):
         key = df[["subject_id", "day"]].reset_index().merge(tox, on="subject_id", suffixes=("", "_ev"))
         lag = key["day"].to_numpy() - key["day_ev"].to_numpy()
-        key = key[(lag > 0) & (lag <= p.neutropenia_days)]
+        key = key[(lag > -_NADIR_LEAD_DAYS) & (lag <= p.neutropenia_days - _NADIR_LEAD_DAYS)]
         if len(key):
             worst = key.groupby("index")["grade"].max()
             neut[worst.index.to_numpy()] = p.neutropenia_points_per_grade * worst.to_numpy()
@@ -285,9 +296,35 @@ def irradiated_mask(result: Any) -> Any:
             irr |= (b["lesion_id"] == "L1").to_numpy()
         elif rc.target == "all":
             irr[:] = True
+        elif lesion_slot(rc.target) is not None:  # one lesion, by id (as the simulator)
+            irr |= (b["lesion_id"] == rc.target).to_numpy()
         else:
             irr |= (b["organ"] == rc.target).to_numpy()
     return b.assign(irradiated=irr)
+
+
+def baseline_sites(result: Any) -> Any:
+    """Organs of every lesion present at baseline: subject_id, organ (one row per lesion).
+
+    Every lesion the patient carries at day 0 counts, whatever its RECIST role: a patient whose
+    only lesion is a non-pathological node (short axis < 10 mm, RECIST 1.1 section 3.1) has no
+    target and no non-target, hence no baseline row in ``lesions_frame()``, but its tumour
+    burden and symptoms are real. Occult colonies (new lesions later) are not present yet.
+    Needs ``keep="all"``.
+    """
+    import pandas as pd
+
+    from ..patients.config import ORGANS
+
+    organs = np.asarray(ORGANS)
+    frames, offset = [], 0
+    for ch in result.chunks:
+        if ch.scan_meas is None:
+            raise ValueError("lesion measurements were not kept (simulate(..., keep='all'))")
+        pi, li = np.nonzero(np.isfinite(ch.scan_meas[:, 0, :]) & (ch.role != 3))
+        frames.append(pd.DataFrame({"subject_id": pi + offset, "organ": organs[ch.organ[pi, li]]}))
+        offset += ch.n
+    return pd.concat(frames, ignore_index=True)
 
 
 def symptom_inputs(result: Any) -> dict[str, Any]:
@@ -298,7 +335,8 @@ def symptom_inputs(result: Any) -> dict[str, Any]:
       not represented (approximation).
     * ``toxicity``: the events frame (toxicity events carry the CTCAE grade; the simulator
       records grades at or above its protocol threshold only).
-    * ``sites``: organs of the baseline lesions.
+    * ``sites``: organs of every lesion present at baseline (:func:`baseline_sites`), RECIST
+      role or not.
     * ``radiotherapy``: one row per fraction (day, dose_gy) for each patient with an irradiated
       lesion (:func:`irradiated_mask`), fraction days from
       :class:`oncodyn.models.radiation.Fractionation` as in the simulator.
@@ -315,8 +353,7 @@ def symptom_inputs(result: Any) -> dict[str, Any]:
     elif sc.chemo.n_cycles:
         on &= tr["day"].to_numpy() < sc.chemo.start_day + sc.chemo.n_cycles * sc.chemo.cycle_days
     tr = tr.assign(on_chemo=on)
-    lf = result.lesions_frame()
-    sites = lf[lf["tp"] == 0][["subject_id", "organ"]]
+    sites = baseline_sites(result)
     rt = None
     if sc.radiation:
         irr = irradiated_mask(result)
@@ -336,3 +373,15 @@ def symptom_inputs(result: Any) -> dict[str, Any]:
                                       "dose_gy": np.tile(fx.fraction_doses(), subj.size)}))
         rt = pd.concat(rows, ignore_index=True)
     return {"trajectories": tr, "toxicity": result.events_frame(), "sites": sites, "radiotherapy": rt}
+
+
+def cohort_symptom_score(result: Any) -> Any:
+    """:func:`symptom_score` of a simulated cohort over the patient-weeks on study.
+
+    After death or withdrawal the burden is undefined (NaN) and no score is computed; the
+    number of such patient-weeks is ``result.burden.size - len(frame)``.
+    """
+    inputs = symptom_inputs(result)
+    tr = inputs["trajectories"]
+    tr = tr[np.isfinite(tr["burden_mm"].to_numpy(dtype=float))]
+    return symptom_score(**{**inputs, "trajectories": tr})

@@ -1,5 +1,9 @@
-"""Survival endpoints: Kaplan–Meier with Brookmeyer–Crowley median CI, binomial CIs."""
+"""Survival endpoints: Kaplan–Meier with Brookmeyer–Crowley median CI, binomial CIs, Cox and
+log-rank (statsmodels, :mod:`.estimators`), and the tumour-dynamics -> OS link (:mod:`.tgi_os`)."""
 
+from .estimators import CoxFit as CoxFit
+from .estimators import cox as cox
+from .estimators import logrank as logrank
 from .km import KaplanMeier as KaplanMeier
 from .km import MedianCI as MedianCI
 from .km import kaplan_meier as kaplan_meier

@@ -6,17 +6,17 @@ from __future__ import annotations
 import streamlit as st
 
 from oncodyn.app import figures, services
-from oncodyn.app.i18n import t
+from oncodyn.app.i18n import option_name, t
 from oncodyn.app.ui import (
     cached_example,
     cached_forecast,
     cached_population,
     cached_recist,
+    cached_uploads,
     lang,
     show_figure,
     user_errors,
 )
-from oncodyn.errors import OncodynError
 
 L = lang()
 st.title(t("page_patient", L))
@@ -35,7 +35,7 @@ if source == "upload":
         bar = st.progress(0.0, text=t("progress_read", L))
         with user_errors():
             uploads = [services.Upload(f.name, f.getvalue()) for f in files]
-            data = services.load_uploads(uploads, max_mb=max_mb)
+            data = cached_uploads(services.upload_key(uploads), uploads, max_mb)
         if data is None:
             bar.empty()
         else:
@@ -55,7 +55,8 @@ if data is not None:
         bar.progress(0.7, text=t("progress_plots", L))
         n_subj = int(result.best_response["subject_id"].nunique())
         with st.expander(t("cleaning", L), expanded=source == "upload"):
-            src = (t("example_source", L, **data.extra) if data.format == "example"
+            src = (t("example_source", L, **{**data.extra, "preset": option_name(
+                       "preset", data.extra["preset"], L)}) if data.format == "example"
                    else data.source)
             st.write(t("cleaning_summary", L, rows=data.rows_read, source=src,
                        subjects=n_subj, messages=len(result.messages)))
@@ -72,27 +73,47 @@ if data is not None:
         tp = result.timepoints
         st.dataframe(figures.timepoint_table(tp[tp["subject_id"].astype(str) == subject], L),
                      hide_index=True)
-        c1, c2 = st.columns(2)
-        with c1:
-            st.caption(t("spider", L))
-            show_figure(lambda: figures.spider_figure(result, L, highlight=subject),
-                        f"pt-{data.key}-{L}-spider-{subject}")
-        with c2:
-            st.caption(t("waterfall", L))
-            show_figure(lambda: figures.waterfall_figure(result, L), f"pt-{data.key}-{L}-wf")
+        # One figure at a time (only the chosen one is drawn; PNGs kept per language).
+        which = st.radio(t("figure", L), ["spider", "waterfall"], key="patient_figure",
+                         horizontal=True, format_func=lambda v: t(f"fig_{v}", L))
+        st.caption(t(which, L))
+        _, mid, _ = st.columns([1, 4, 1])
+        with mid:
+            if which == "spider":
+                show_figure(lambda: figures.spider_figure(result, L, highlight=subject),
+                            f"pt-{data.key}-{L}-spider-{subject}")
+            else:
+                show_figure(lambda: figures.waterfall_figure(result, L), f"pt-{data.key}-{L}-wf")
+        bar.empty()
         st.subheader(t("forecast", L))
+        pop = None
         with user_errors("forecast_unavailable"):
-            fc = cached_forecast(data.key, subject, result)
+            fit_bar = st.progress(0.0, text=t("fitting_population", L))
+            try:
+                pop = cached_population(
+                    data.key, result,
+                    lambda done, total: fit_bar.progress(min(done / max(total, 1), 1.0),
+                                                         text=t("fitting_population", L)))
+            finally:
+                fit_bar.empty()
+            fc = cached_forecast(data.key, subject, result, pop)
             st.write(figures.forecast_sentence(fc, L))
             facts = services.case_facts(result, subject)
-            show_figure(lambda: figures.forecast_figure(fc, L, facts))
+            _, mid, _ = st.columns([1, 4, 1])
+            with mid:
+                show_figure(lambda: figures.forecast_figure(fc, L, facts),
+                            f"pt-{data.key}-{L}-fc-{subject}")
+        # The report is written only when a button is clicked (deferred data): no cost on reruns.
         with user_errors():
-            try:
-                pop = cached_population(data.key, result)
-            except (ValueError, OncodynError):
-                pop = None
-            html = services.case_report_html(result, subject, L, pop)
-            st.download_button(t("download_report", L, fmt="HTML"), html,
-                               file_name=f"oncodyn-report-{L}.html", mime="text/html",
-                               key="download_html")
-        bar.progress(1.0, text=t("progress_done", L))
+            c1, c2 = st.columns(2)
+            c1.download_button(
+                t("download_report", L, fmt="HTML"),
+                services.case_report_maker(result, subject, L, pop, "html"),
+                file_name=f"oncodyn-report-{L}.html", mime="text/html", key="download_html",
+                on_click="ignore")
+            c2.download_button(
+                t("download_report", L, fmt="PDF"),
+                services.case_report_maker(result, subject, L, pop, "pdf"),
+                file_name=f"oncodyn-report-{L}.pdf", mime="application/pdf",
+                key="download_pdf", on_click="ignore")
+            st.caption(t("report_pdf_note", L))

@@ -45,7 +45,7 @@ if n_ebrt > 0:
 
 with user_errors("invalid_scenario"):
     if courses:
-        res = services.radiation_summary(courses, ab)
+        res = services.radiation_summary(courses, ab, L)
         import pandas as pd
 
         table = pd.DataFrame([{t("col_course", L): r["course"], t("col_schedule", L): r["schedule"],

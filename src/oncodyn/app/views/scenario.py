@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from oncodyn.app import figures, services
-from oncodyn.app.i18n import t
+from oncodyn.app.i18n import option_name, t
 from oncodyn.app.ui import lang, show_figure, user_errors
 from oncodyn.report.typography import number, percent
 from oncodyn.scenarios import list_scenarios
@@ -16,7 +16,9 @@ st.write(t("scenario_intro", L))
 st.caption(t("disclaimer", L))
 
 presets = list_scenarios()
-name = st.selectbox(t("preset", L), presets, key="sc_preset")
+name = st.selectbox(t("preset", L), presets, key="sc_preset",
+                    index=presets.index("nsclc_docetaxel") if "nsclc_docetaxel" in presets else 0,
+                    format_func=lambda v: option_name("preset", v, L))
 base = services.scenario_settings(name)
 c1, c2, c3 = st.columns(3)
 with c1:
@@ -29,9 +31,11 @@ with c1:
 with c2:
     imaging = st.selectbox(t("imaging", L), services.SCHEDULES,
                            index=services.SCHEDULES.index(base["imaging"])
-                           if base["imaging"] in services.SCHEDULES else 0, key=f"sc_img_{name}")
+                           if base["imaging"] in services.SCHEDULES else 0, key=f"sc_img_{name}",
+                           format_func=lambda v: option_name("schedule", v, L))
     policy = st.selectbox(t("policy", L), services.POLICIES,
-                          index=services.POLICIES.index(base["policy"]), key=f"sc_pol_{name}")
+                          index=services.POLICIES.index(base["policy"]), key=f"sc_pol_{name}",
+                          format_func=lambda v: option_name("policy", v, L))
 with c3:
     n = st.slider(t("patients", L), min_value=20, max_value=2000, value=200, step=20,
                   key="sc_n")
@@ -61,7 +65,7 @@ if st.button(t("run", L), key="sc_run", type="primary"):
         st.session_state["sc_result"] = services.run_scenario(settings, n, seed)
         st.session_state["sc_token"] = st.session_state.get("sc_token", 0) + 1
         bar.progress(0.6, text=t("progress_plots", L))
-    bar.progress(1.0, text=t("progress_done", L))
+    bar.empty()
 
 res = st.session_state.get("sc_result")
 if res is not None:
@@ -74,17 +78,20 @@ if res is not None:
     m3.metric(t("median_pfs", L), "–" if pfs is None else f"{number(pfs, L, 1)} {t('months', L)}")
     os_m = s.get("median_os_months")
     m4.metric(t("median_os", L), "–" if os_m is None else f"{number(os_m, L, 1)} {t('months', L)}")
-    c1, c2 = st.columns(2)
-    with c1:
-        st.caption(t("burden", L))
-        show_figure(lambda: figures.burden_figure(res, L), f"{k}-burdenfigure")
-        st.caption(t("km_pfs", L))
-        show_figure(lambda: figures.km_figure(res, L, "pfs"), f"{k}-kmfigurepfs")
-    with c2:
-        st.caption(t("waterfall", L))
-        show_figure(lambda: figures.sim_waterfall_figure(res, L), f"{k}-simwaterfallfigure")
-        if figures.has_os(res):
-            st.caption(t("km_os", L))
-            show_figure(lambda: figures.km_figure(res, L, "os"), f"{k}-kmfigureos")
-    st.caption(t("symptoms", L))
-    show_figure(lambda: figures.symptoms_figure(res, L), f"{k}-symptomsfigure")
+    # One figure at a time: only the chosen one is drawn, so a run or a language switch answers
+    # quickly; each drawn figure is kept as a PNG per language (ui.show_figure).
+    draw = {"burden": lambda: figures.burden_figure(res, L),
+            "waterfall": lambda: figures.sim_waterfall_figure(res, L),
+            "pfs": lambda: figures.km_figure(res, L, "pfs"),
+            "os": lambda: figures.km_figure(res, L, "os"),
+            "symptoms": lambda: figures.symptoms_figure(res, L)}
+    if not figures.has_os(res):
+        del draw["os"]
+    which = st.radio(t("figure", L), list(draw), key="sc_figure", horizontal=True,
+                     format_func=lambda v: t(f"fig_{v}", L))
+    caption = {"burden": "burden", "waterfall": "waterfall", "pfs": "km_pfs", "os": "km_os",
+               "symptoms": "symptoms"}[which]
+    st.caption(t(caption, L))
+    _, mid, _ = st.columns([1, 4, 1])
+    with mid:
+        show_figure(draw[which], f"{k}-{which}")

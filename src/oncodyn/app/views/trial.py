@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from oncodyn.app import figures, services
-from oncodyn.app.i18n import t
+from oncodyn.app.i18n import option_name, t
 from oncodyn.app.ui import lang, show_figure, user_errors
 from oncodyn.report.typography import number, percent
 from oncodyn.scenarios import list_scenarios
@@ -22,7 +22,8 @@ for k, col in zip(("A", "B"), cols, strict=True):
     with col:
         st.subheader(t("arm", L, k=k))
         default = presets.index("nsclc_docetaxel") if "nsclc_docetaxel" in presets else 0
-        name = st.selectbox(t("preset", L), presets, index=default, key=f"tr_preset_{k}")
+        name = st.selectbox(t("preset", L), presets, index=default, key=f"tr_preset_{k}",
+                            format_func=lambda v: option_name("preset", v, L))
         scale = st.slider(t("arm_dose_scale", L), min_value=0, max_value=150,
                           value=0 if k == "A" else 100, step=5, key=f"tr_scale_{k}")
         arms.append({"label": k, "preset": name, "dose_scale": scale / 100})
@@ -35,23 +36,30 @@ if st.button(t("run", L), key="tr_run", type="primary"):
     with user_errors("invalid_scenario"):
         st.session_state["tr_result"] = services.run_two_arm_trial(arms, n, seed)
         st.session_state["tr_token"] = st.session_state.get("tr_token", 0) + 1
-    bar.progress(1.0, text=t("progress_done", L))
+    bar.empty()
 res = st.session_state.get("tr_result")
 if res is not None:
     main = res.main
     m1, m2, m3 = st.columns(3)
     orr = main["orr"]
     m1.metric(t("orr_diff", L), percent(100 * orr["estimate"], L, 1, signed=True),
-              help=f"95% CI {percent(100 * orr['ci_low'], L, 1)} – "
-                   f"{percent(100 * orr['ci_high'], L, 1)}")
+              help=t("ci95", L, lo=percent(100 * orr["ci_low"], L, 1),
+                     hi=percent(100 * orr["ci_high"], L, 1)))
     for col, what in ((m2, "pfs"), (m3, "os")):
         hr = main.get(what)
         if hr is not None:
             col.metric(t("hr", L, what=t(f"km_{what}", L).lower()), number(hr["estimate"], L, 2),
-                       help=f"95% CI {number(hr['ci_low'], L, 2)} – {number(hr['ci_high'], L, 2)}"
-                            f"; log-rank p = {number(hr['p'], L, 4)}")
-    for what in ("pfs", "os"):
-        if what in main:
-            st.caption(t(f"km_{what}", L))
-            show_figure(lambda what=what: figures.km_by_arm_figure(res, L, what),
+                       help=t("ci95", L, lo=number(hr["ci_low"], L, 2),
+                              hi=number(hr["ci_high"], L, 2))
+                       + ("\u202f; " if L == "fr" else "; ")
+                       + t("logrank", L, p=number(hr["p"], L, 4)))
+    # One figure at a time (only the chosen one is drawn; PNGs kept per language).
+    shown = [w for w in ("pfs", "os") if w in main]
+    if shown:
+        what = st.radio(t("figure", L), shown, key="tr_figure", horizontal=True,
+                        format_func=lambda v: t(f"fig_{v}", L))
+        st.caption(t(f"km_{what}", L))
+        _, mid, _ = st.columns([1, 4, 1])
+        with mid:
+            show_figure(lambda: figures.km_by_arm_figure(res, L, what),
                         f"tr-{st.session_state.get('tr_token', 0)}-{L}-{what}")
