@@ -77,19 +77,24 @@ def test_saem_population_forecaster_runs_on_diameters_in_days():
     """The SAEM adapter of the benchmark: fit_population + posterior on the training parts give
     finite predictive intervals and P(PD) (weeks -> days, volumes -> diameters)."""
     from oncodyn.bench import _probabilistic as prob
-    from oncodyn.inference import SeriesBatch, calibrated_forecast, population_method
+    from oncodyn.data.datasets import tumorgrowth_normvol
+    from oncodyn.inference import (
+        SeriesBatch,
+        calibrated_forecast,
+        population_method,
+        saem_population,
+    )
 
     rng = np.random.default_rng(8)
     n = 60
     t = [np.array([0.1, 6, 12, 18, 24, 30]) for _ in range(n)]
     d = [30 * np.exp(-0.02 * tt + 0.015 * tt * rng.random()) * np.exp(rng.normal(0, 0.05, 6))
          for tt in t]
-    v = [prob._from_diam(x) for x in d]
+    v = [tumorgrowth_normvol(x) for x in d]
     batch = SeriesBatch.from_lists(list(range(n)), t, v)
     meth = population_method("stein_gd", prob.DIAMETER_SCALE, n_draws=20, on_diameter=True,
                              time_factor=7.0,
-                             population=prob.saem_population("stein_gd", n_draws=20,
-                                                             n_iter=(60, 40)))
+                             population=saem_population("stein_gd", n_draws=20, n_iter=(60, 40)))
     fc = calibrated_forecast(meth, batch, holdout=2, scale=prob.DIAMETER_SCALE, name="p",
                              calibration="crossfit")
     assert np.all(np.isfinite(fc.lower)) and np.all(np.isfinite(fc.p_pd))

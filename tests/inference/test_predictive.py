@@ -151,3 +151,90 @@ def test_forecast_ahead_covers_unseen_future_scans():
     assert np.all(np.isfinite(fc.p_pd))
     with pytest.raises(ConfigError, match="t_new"):
         forecast_ahead(locf_change(IDENT), known, t_next[:5], scale=IDENT, name="lq")
+
+
+def _trend_with_draws(train, t_new):
+    """A method with random trends: each call draws them afresh from the same seed."""
+    from oncodyn.inference.forecasters import last_values
+    from oncodyn.inference.predictive import CentreSpread
+
+    _, y_last = last_values(train)
+    rng = np.random.default_rng(0)
+    trend = rng.normal(0.0, 1.0, t_new.shape)
+    return CentreSpread(spread=np.ones(t_new.shape), last=y_last, trend=trend)
+
+
+def test_forecast_ahead_of_one_time_does_not_depend_on_the_other_times_asked():
+    from oncodyn.inference.predictive import forecast_ahead
+
+    known = _random_walks(n=80, seed=3)
+    t_last = known.t[np.arange(len(known)), known.n - 1]
+    t_new = t_last[:, None] + np.array([[6.0, 12.0, 24.0]])
+    many = forecast_ahead(_trend_with_draws, known, t_new, scale=IDENT, name="m", n_folds=4)
+    one = forecast_ahead(_trend_with_draws, known, t_new[:, 2:], scale=IDENT, name="m",
+                         n_folds=4)
+    np.testing.assert_array_equal(many.point[:, 2], one.point[:, 0])
+    np.testing.assert_array_equal(many.lower[:, :, 2], one.lower[:, :, 0])
+    np.testing.assert_array_equal(many.upper[:, :, 2], one.upper[:, :, 0])
+    with pytest.raises(ConfigError, match="no future time"):
+        forecast_ahead(_trend_with_draws, known, t_new[:, :0], scale=IDENT, name="m")
+
+
+@pytest.mark.parametrize("method", [locf_change(IDENT), _trend_with_draws])
+def test_cross_fitted_forecast_ahead_is_calibrated_forecast_of_appended_unseen_scans(method):
+    """forecast_ahead(n_folds=K, holdout=1) gives, for each future time, what
+    calibrated_forecast(holdout=1, calibration="training") gives on the series with that time
+    appended unobserved: one calibration rule, two entry points."""
+    from oncodyn.inference.predictive import forecast_ahead
+
+    known = _random_walks(n=120, seed=5)
+    b = len(known)
+    rows = np.arange(b)
+    t_new = known.t[rows, known.n - 1][:, None] + np.array([[6.0, 14.0]])
+    ahead = forecast_ahead(method, known, t_new, scale=IDENT, name="m", holdout=1, n_folds=5,
+                           seed=9)
+    for k in range(t_new.shape[1]):
+        t = np.hstack([known.t, np.full((b, 1), np.nan)])
+        y = np.hstack([known.y, np.full((b, 1), np.nan)])
+        t[rows, known.n] = t_new[:, k]
+        appended = SeriesBatch(known.ids, t, y, known.n + 1)
+        cal = calibrated_forecast(method, appended, holdout=1, scale=IDENT, name="m", n_folds=5,
+                                  seed=9, calibration="training")
+        np.testing.assert_array_equal(ahead.point[:, k], cal.point[:, 0])
+        np.testing.assert_array_equal(ahead.lower[:, :, k], cal.lower[:, :, 0])
+        np.testing.assert_array_equal(ahead.upper[:, :, k], cal.upper[:, :, 0])
+        if k == 0:
+            np.testing.assert_array_equal(ahead.p_pd, cal.p_pd)
+
+
+def test_memo_by_batch_reuses_only_identical_arguments():
+    from oncodyn.inference.forecasters import memo_by_batch
+
+    calls = []
+
+    def fn(batch, t_new):
+        calls.append(1)
+        return float(np.nansum(batch.y)) + float(np.nansum(t_new))
+
+    memo = memo_by_batch(fn)
+    known = _random_walks(n=5, seed=1)
+    t_new = np.array([[1.0], [2.0], [np.nan], [4.0], [5.0]])
+    first = memo(known, t_new)
+    assert memo(known, t_new.copy()) == first and len(calls) == 1
+    moved = known.y.copy()
+    moved[0, 0] += 1.0  # same lengths and times, another value: recomputed
+    assert memo(SeriesBatch(known.ids, known.t, moved, known.n), t_new) == first + 1.0
+    t_nan = t_new.copy()
+    t_nan[0, 0] = np.nan  # a NaN where there was a time: recomputed
+    memo(known, t_nan)
+    assert len(calls) == 3
+
+
+def test_last_point_of_each_series_is_nan_for_an_empty_series():
+    batch = SeriesBatch.from_lists(["a", "b", "c"], [[1.0, 5.0], [], [2.0]],
+                                   [[10.0, 11.0], [], [7.0]])
+    t_last, y_last = batch.last()
+    np.testing.assert_array_equal(t_last, [5.0, np.nan, 2.0])
+    np.testing.assert_array_equal(y_last, [11.0, np.nan, 7.0])
+    empty = SeriesBatch.from_lists(["a"], [[]], [[]])
+    assert np.isnan(empty.last()[0]).all() and empty.t.shape == (1, 0)

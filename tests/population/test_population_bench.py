@@ -35,3 +35,16 @@ def test_popfit_cli_errors_and_output(tmp_path):
                        text=True, cwd=tmp_path)
     assert r.returncode == 2 and r.stderr.startswith("error:")
     assert len(r.stderr.strip().splitlines()) == 1 and "missing.csv" in r.stderr
+
+
+def test_replicates_summarise_bias_and_coverage():
+    from oncodyn.bench.popfit import replicates
+
+    rep = replicates(2, 80, seed=5, n_iter=(40, 30))
+    assert rep["n_rep"] == 2 and rep["patients"] == 80
+    for key in ("theta_mean_rel_error", "theta_mean_rel_error_se", "omega_mean_rel_error",
+                "theta_ci95_coverage", "theta_max_abs_rel_error"):
+        assert set(rep[key]) == {"y0", "g", "d"}, key
+    assert all(v in (0.0, 0.5, 1.0) for v in rep["theta_ci95_coverage"].values())
+    assert all(rep["theta_max_abs_rel_error"][k] >= abs(rep["theta_mean_rel_error"][k])
+               for k in ("y0", "g", "d"))

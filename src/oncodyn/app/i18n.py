@@ -58,7 +58,6 @@ TEXT: dict[str, dict[str, str]] = {
     "progress_read": {"en": "Reading the files", "fr": "Lecture des fichiers"},
     "progress_recist": {"en": "Evaluating RECIST 1.1", "fr": "Évaluation RECIST 1.1"},
     "progress_plots": {"en": "Drawing the figures", "fr": "Tracé des figures"},
-    "progress_done": {"en": "Done", "fr": "Terminé"},
     "cleaning": {"en": "Data check", "fr": "Vérification des données"},
     "cleaning_summary": {
         "en": "{rows} lesion rows read from {source}; {subjects} patients; {messages} "
@@ -143,7 +142,6 @@ TEXT: dict[str, dict[str, str]] = {
     "orr_diff": {"en": "Difference in objective response (B − A)",
                  "fr": "Différence de réponse objective (B − A)"},
     "at_risk": {"en": "At risk", "fr": "À risque"},
-    "untreated": {"en": "untreated", "fr": "sans traitement"},
     # radiation page
     "radiation_intro": {
         "en": "Biologically effective dose (BED) and equivalent dose in 2-Gy fractions (EQD2) of "
@@ -159,12 +157,10 @@ TEXT: dict[str, dict[str, str]] = {
     "none": {"en": "none", "fr": "aucune"},
     "hdr": {"en": "high dose rate (fractions)", "fr": "haut débit de dose (fractionnée)"},
     "ldr": {"en": "low dose rate (continuous)", "fr": "bas débit de dose (continue)"},
-    "ldr_schedule": {"en": "{rate}/h for {hours}", "fr": "{rate}/h pendant {hours}"},
     "fractions": {"en": "Fractions", "fr": "Fractions"},
     "dose_per_fraction": {"en": "Dose per fraction (Gy)", "fr": "Dose par fraction (Gy)"},
     "dose_rate": {"en": "Dose rate (Gy/h)", "fr": "Débit de dose (Gy/h)"},
     "duration": {"en": "Duration (h)", "fr": "Durée (h)"},
-    "total": {"en": "Total", "fr": "Total"},
     "bed_result": {"en": "Total BED {bed}, EQD2 {eqd2} (α/β = {ab}).",
                    "fr": "BED totale {bed}, EQD2 {eqd2} (α/β = {ab})."},
     "radiation_note": {

@@ -38,6 +38,7 @@ pages = [
             url_path="radiation"),
 ]
 nav = st.navigation(pages)
+st.sidebar.markdown("**" + t("app_title", L) + "**")
 st.sidebar.caption(t("story", L))
 st.sidebar.caption(t("disclaimer", L))
 nav.run()

@@ -21,8 +21,9 @@ methods):
   of the calibration choice is visible.
 
 Diameters: ``Lesion_normvol`` = 0.52 d^3 / 6163223.04 (docs/data-formats.md#layouts), so
-d = (v 6163223.04 / 0.52)^(1/3) mm; the PD threshold of the next scan is max(1.2 N, N + 5 mm)
-with N the smallest diameter of the training part (:func:`oncodyn.inference.scores.pd_threshold`).
+d = (v 6163223.04 / 0.52)^(1/3) mm (:func:`oncodyn.data.datasets.tumorgrowth_diameter`); the PD
+threshold of the next scan is max(1.2 N, N + 5 mm) with N the smallest diameter of the training
+part (:func:`oncodyn.inference.scores.pd_threshold`).
 """
 
 from __future__ import annotations
@@ -32,9 +33,17 @@ from typing import Any
 
 import numpy as np
 
-from ..data.datasets import TG_NORMVOL_DIVISOR, TG_VOLUME_FACTOR
+from ..data.datasets import tumorgrowth_diameter, tumorgrowth_normvol
 from ..inference import paired_bootstrap_ci, predict_interval
-from ..inference.forecasters import locf_change, locf_relative, population_method
+from ..inference.forecasters import (
+    DIAMETER_FLOOR_MM,
+    POSTERIOR_DRAWS,
+    locf_change,
+    locf_relative,
+    memo_by_batch,
+    population_method,
+    saem_population,
+)
 from ..inference.predictive import (
     LEVELS,
     ProbabilisticForecast,
@@ -51,27 +60,15 @@ SAEM_MODELS = ("gompertz", "stein_gd")
 (:func:`oncodyn.population.fit_population`), fitted to the lesion diameters (mm) with time in
 days (T_weeks x 7): Gompertz, and Stein-Fojo g/d (Stein WD et al. 2011 Clin Cancer Res 17:907),
 the response law of the population engineer's next-scan forecast."""
-POSTERIOR_DRAWS = 200
-"""Posterior draws per series (Monte Carlo SE of a predictive quantile ~ 1/sqrt(200) of its
-spread; the calibration step absorbs the rest)."""
-DIAMETER_FLOOR_MM = 1.0
-"""Spread floor of size-proportional spreads: about the reading precision of a CT diameter."""
-
-
-def _diam(v: Any) -> np.ndarray:
-    return np.cbrt(np.asarray(v, float) * TG_NORMVOL_DIVISOR / TG_VOLUME_FACTOR)
-
-
-def _from_diam(d: Any) -> np.ndarray:
-    return TG_VOLUME_FACTOR * np.asarray(d, float) ** 3 / TG_NORMVOL_DIVISOR
 
 
 def _ident(x: Any) -> np.ndarray:
     return np.asarray(x, float)
 
 
-VALUE_SCALE = Scale(_ident, _ident, _diam, _from_diam, 0.0)
-DIAMETER_SCALE = Scale(_diam, _from_diam, _diam, _from_diam, DIAMETER_FLOOR_MM)
+VALUE_SCALE = Scale(_ident, _ident, tumorgrowth_diameter, tumorgrowth_normvol, 0.0)
+DIAMETER_SCALE = Scale(tumorgrowth_diameter, tumorgrowth_normvol, tumorgrowth_diameter,
+                       tumorgrowth_normvol, DIAMETER_FLOOR_MM)
 
 
 def interval_metrics(lower: np.ndarray, upper: np.ndarray, y: np.ndarray,
@@ -126,29 +123,6 @@ def law_intervals(fc: Any) -> tuple[np.ndarray, np.ndarray]:
     return np.stack(lows), np.stack(ups)
 
 
-def saem_population(model: str, *, n_draws: int = POSTERIOR_DRAWS, seed: int = 0,
-                    **fit_options: Any) -> Callable[[Any], tuple[np.ndarray, np.ndarray]]:
-    """``train -> (draws, sigma_log)`` from :func:`oncodyn.population.fit_population` (SAEM) on
-    the training parts and :meth:`PopulationFit.posterior` of each series given them; the
-    residual SD on the log scale is the error model's sd(f) / f at the MAP's last prediction."""
-
-    def population(train: Any) -> tuple[np.ndarray, np.ndarray]:
-        from ..population import fit_population
-
-        pf = fit_population(model, train, seed=seed, **fit_options)
-        post = pf.posterior(train, n_draws=n_draws, seed=seed)
-        i = np.maximum(train.n - 1, 0)
-        t_last = train.t[np.arange(len(train)), i]
-        f_last = post.predict(t_last[:, None], use_map=True)[:, 0]
-        with np.errstate(all="ignore"):
-            sig = post.error.sd(f_last) / np.abs(f_last)
-        fallback = post.error.b if post.error.b > 0 else 0.0
-        sig = np.where(np.isfinite(sig), sig, fallback)
-        return post.draws, sig
-
-    return population
-
-
 def probabilistic_methods(population: Callable[[str], Any] | None = None, *,
                           saem: bool = True) -> dict[str, tuple[Any, Scale, str, str]]:
     """name -> (method, scale, point, calibration) of the benchmark's probabilistic methods."""
@@ -197,20 +171,11 @@ def run_methods(batch: Any, holdout: int, *, seed: int, study: np.ndarray | None
 
 
 def _memo(method: Any, cache: dict[int, Any]) -> Any:
+    """One memoised wrapper per method object (:func:`memo_by_batch`)."""
     key = id(method)
-    if key in cache:
-        return cache[key]
-    seen: dict[tuple[int, bytes, bytes], Any] = {}
-
-    def wrapped(train: Any, t_new: np.ndarray) -> Any:
-        k = (len(train), np.ascontiguousarray(train.n).tobytes(),
-             np.nan_to_num(t_new, nan=-1.0).tobytes())
-        if k not in seen:
-            seen[k] = method(train, t_new)
-        return seen[k]
-
-    cache[key] = wrapped
-    return wrapped
+    if key not in cache:
+        cache[key] = memo_by_batch(method)
+    return cache[key]
 
 
 def score_forecast(fc: ProbabilisticForecast, keep: np.ndarray, locf_mae: np.ndarray,

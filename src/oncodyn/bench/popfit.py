@@ -12,7 +12,10 @@ SAEM, EBEs, standard errors, -2LL), ``iterations`` (K1 + K2), ``minus2ll``,
 plus ``sample_theta_rel_error`` (how far the simulated patients' own mean log parameters
 fall from the truth: sampling error, omega/sqrt(N)), ``sigma_rel_error``, ``status``, ``baseline_individual_fit_s`` (the individual
 least-squares fits of the same series, :func:`oncodyn.inference.fit`, timed in the same run)
-and ``ratio_to_individual_fit`` (wall_s / that baseline).
+and ``ratio_to_individual_fit`` (wall_s / that baseline); with ``--replicates R``,
+``replicates`` (:func:`replicates`: mean errors over R further populations, their SEs, the
+largest errors and the 95% interval coverage); with ``--real``, ``real_data``
+(:func:`real_data`).
 """
 
 from __future__ import annotations
@@ -74,6 +77,39 @@ def run(patients: int = 1000, *, seed: int = 0, json_out: str | Path | None = No
     return out
 
 
+def replicates(n_rep: int, patients: int = 1000, *, seed: int = 0,
+               n_iter: int | tuple[int, int] = (300, 200)) -> dict[str, Any]:
+    """Recovery over ``n_rep`` independent simulated populations (seeds seed+1 .. seed+n_rep):
+    mean relative error of typical values and variances with its standard error across
+    replicates (bias), the largest single-replicate error, and the coverage of the 95% Wald
+    intervals of the typical values."""
+    names = tuple(THETA)
+    th = np.array([THETA[k] for k in names])
+    om = np.array([OMEGA[k] for k in names])
+    rt, ro, cov = [], [], []
+    for r in range(1, n_rep + 1):
+        sim = simulate_population("stein_gd", THETA, OMEGA, ERROR, SCANS, patients, seed=seed + r)
+        fit = fit_population("stein_gd", sim.batch, error="combined", seed=seed + r,
+                             n_iter=n_iter)
+        rt.append(fit.theta / th - 1)
+        ro.append(np.diag(fit.omega) / om - 1)
+        ci = fit.theta_ci(0.95)
+        cov.append((ci[:, 0] <= th) & (th <= ci[:, 1]))
+    rt_a, ro_a = np.array(rt), np.array(ro)
+    sem = (lambda a: a.std(axis=0, ddof=1) / np.sqrt(len(a))) if n_rep > 1 else (  # noqa: E731
+        lambda a: np.full(a.shape[1], np.nan))
+
+    def per(a: np.ndarray) -> dict[str, float]:
+        return {nm: float(v) for nm, v in zip(names, a, strict=True)}
+
+    return {"n_rep": n_rep, "patients": patients,
+            "theta_mean_rel_error": per(rt_a.mean(axis=0)), "theta_mean_rel_error_se": per(sem(rt_a)),
+            "theta_max_abs_rel_error": per(np.abs(rt_a).max(axis=0)),
+            "omega_mean_rel_error": per(ro_a.mean(axis=0)), "omega_mean_rel_error_se": per(sem(ro_a)),
+            "omega_max_abs_rel_error": per(np.abs(ro_a).max(axis=0)),
+            "theta_ci95_coverage": per(np.mean(cov, axis=0))}
+
+
 def bench_popfit(
     patients: int = typer.Option(1000, "--patients", min=10, help="Simulated patients."),
     json_out: Path = typer.Option(Path("bench-popfit.json"), "--json",
@@ -81,6 +117,9 @@ def bench_popfit(
     seed: int = typer.Option(0, help="Seed of the simulation and of SAEM."),
     iterations: int = typer.Option(500, "--iterations", min=10,
                                    help="SAEM iterations (60% exploration, 40% smoothing)."),
+    n_rep: int = typer.Option(0, "--replicates", min=0, help="Also fit this many further "
+                              "simulated populations and report the mean errors (bias) and "
+                              "the 95% interval coverage."),
     real: Path | None = typer.Option(None, "--real", help="Also fit the docetaxel and "
                                      "atezolizumab arms of this TumorGrowth.jl flat CSV "
                                      "(Laleh 2022) and compare with published estimates."),
@@ -92,6 +131,15 @@ def bench_popfit(
         raise DataError("file not found", file=str(real))
     n_iter = (300, 200) if iterations == 500 else iterations
     out = run(patients, seed=seed, json_out=None, progress=True, n_iter=n_iter)
+    if n_rep:
+        out["replicates"] = replicates(n_rep, patients, seed=seed, n_iter=n_iter)
+        rep = out["replicates"]
+        typer.echo(f"{n_rep} replicates: mean theta error " + ", ".join(
+            f"{k} {100 * v:+.1f}% (SE {100 * rep['theta_mean_rel_error_se'][k]:.1f}%)"
+            for k, v in rep["theta_mean_rel_error"].items()) + "; mean omega error " + ", ".join(
+            f"{k} {100 * v:+.1f}%" for k, v in rep["omega_mean_rel_error"].items())
+            + "; 95% CI coverage " + ", ".join(
+            f"{k} {v:.2f}" for k, v in rep["theta_ci95_coverage"].items()))
     if real is not None:
         out["real_data"] = real_data(real, seed=seed)
         typer.echo(real_data_markdown(out["real_data"]))

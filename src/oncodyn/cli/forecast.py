@@ -1,6 +1,6 @@
 """``oncodyn forecast``: forecast every series of your own file beyond its last scan.
 
-A thin skin over :func:`oncodyn.inference.predictive.calibrated_forecast`: the file is read
+A thin skin over :func:`oncodyn.inference.predictive.forecast_ahead`: the file is read
 exactly as ``oncodyn data inspect`` reads it (same flags and column names), each series gets
 future scan times (every ``--every`` weeks after its last scan, up to ``--horizon`` weeks), and
 the forecasting method (a model conditioned on each series' scans through an empirical-Bayes
@@ -66,29 +66,12 @@ def future_times(t_last: np.ndarray, horizon_weeks: float, every_weeks: float) -
     return t_last[:, None] + 7.0 * np.asarray(weeks)[None, :]
 
 
-def extend(batch: Any, t_new: np.ndarray) -> Any:
-    """The batch with unobserved (NaN) readings appended at times ``t_new`` (B, K)."""
-    from ..inference import SeriesBatch
-
-    b, k = t_new.shape
-    n = batch.n + k
-    width = int(n.max()) if b else 0
-    t = np.full((b, width), np.nan)
-    y = np.full((b, width), np.nan)
-    t[:, : batch.t.shape[1]] = batch.t
-    y[:, : batch.y.shape[1]] = batch.y
-    rows = np.arange(b)[:, None]
-    cols = batch.n[:, None] + np.arange(k)[None, :]
-    t[rows, cols] = t_new
-    return SeriesBatch(batch.ids, t, y, n)
-
-
 def diameter_scale(observable: str) -> Any:
     """Calibration scale of the forecasts: the diameter in mm (that of the sphere of the volume
     for ``volume``), with the spread floor of ``oncodyn bench forecast``'s population
-    forecasters (:data:`oncodyn.bench._probabilistic.DIAMETER_FLOOR_MM`, 1 mm: about the
+    forecasters (:data:`oncodyn.inference.forecasters.DIAMETER_FLOOR_MM`, 1 mm: about the
     reading precision of a CT diameter), so that the CLI and the benchmark forecast alike."""
-    from ..bench._probabilistic import DIAMETER_FLOOR_MM
+    from ..inference.forecasters import DIAMETER_FLOOR_MM
     from ..inference.predictive import Scale
     from ..models.geometry import sphere_diameter, sphere_volume
 
@@ -161,55 +144,34 @@ def forecast_cmd(
     typer.echo(f"wrote {out}")
 
 
-def cached_by_series(fn: Any) -> Any:
-    """``fn(train)`` computed once per distinct training batch (times, values and lengths)."""
-    seen: dict[tuple[bytes, bytes, bytes], Any] = {}
-
-    def wrapped(train: Any) -> Any:
-        key = (np.ascontiguousarray(train.n).tobytes(),
-               np.nan_to_num(train.t, nan=-1e300).tobytes(),
-               np.nan_to_num(train.y, nan=-1e300).tobytes())
-        if key not in seen:
-            seen[key] = fn(train)
-        return seen[key]
-
-    return wrapped
-
-
 def forecast_each_scan(spec: Any, batch: Any, t_new: np.ndarray, scale: Any, *, name: str,
                        population: bool, n_draws: int, n_folds: int, seed: int) -> Any:
-    """:func:`~oncodyn.inference.predictive.calibrated_forecast` of each future scan in turn.
+    """:func:`~oncodyn.inference.predictive.forecast_ahead` of the future scans ``t_new``.
 
-    Each call forecasts ONE unobserved scan appended to every series (``holdout=1``), so the
-    calibration scores come from one-scan-ahead pseudo-forecasts of each series' last known
-    scan whatever the horizon (scores are scaled by sqrt(time since the last scan), as
-    ``calibrated_forecast`` does for later steps); the posterior of each training batch (SAEM
-    or empirical Bayes) is computed once and shared by the calls. Returns a
-    :class:`~oncodyn.inference.predictive.ProbabilisticForecast` over all future scans, with
-    P(PD) for the first.
+    The calibration scores come from one-scan-ahead pseudo-forecasts of each series' last known
+    scan (``holdout=1``) whatever the horizon (scores are scaled by sqrt(time since the last
+    scan) for later scans), cross-fitted by series over ``n_folds`` folds; the posterior of each
+    training batch (SAEM or empirical Bayes) is computed once and shared by all future scans.
+    Returns a :class:`~oncodyn.inference.predictive.ProbabilisticForecast` over all future
+    scans, with P(PD) for the first.
     """
-    from ..inference.forecasters import empirical_bayes_draws, population_method
-    from ..inference.predictive import LEVELS, ProbabilisticForecast, calibrated_forecast
+    from ..inference.forecasters import (
+        empirical_bayes_draws,
+        memo_by_batch,
+        population_method,
+        saem_population,
+    )
+    from ..inference.predictive import LEVELS, forecast_ahead
 
     if population:  # the benchmark's SAEM posterior: the same for the CLI and the bench
-        from ..bench._probabilistic import saem_population
-
         draws = saem_population(spec.name, n_draws=n_draws, seed=seed)
     else:
         def draws(train: Any) -> Any:
             return empirical_bayes_draws(spec, train, n_draws, np.random.default_rng(seed))
     method = population_method(spec, scale, n_draws=n_draws, seed=seed,
-                               population=cached_by_series(draws))
-    parts = [calibrated_forecast(method, extend(batch, t_new[:, k:k + 1]), holdout=1,
-                                 scale=scale, name=name, levels=LEVELS, n_folds=n_folds,
-                                 seed=seed) for k in range(t_new.shape[1])]
-    first = parts[0]
-    return ProbabilisticForecast(
-        name, first.ids, np.concatenate([f.t for f in parts], axis=1),
-        np.concatenate([f.point for f in parts], axis=1),
-        np.concatenate([f.lower for f in parts], axis=2),
-        np.concatenate([f.upper for f in parts], axis=2), first.levels, first.p_pd,
-        info={**first.info, "calls": len(parts), "holdout_per_call": 1})
+                               population=memo_by_batch(draws))
+    return forecast_ahead(method, batch, t_new, scale=scale, name=name, holdout=1,
+                          levels=LEVELS, n_folds=n_folds, seed=seed)
 
 
 def run_forecast(loaded: Any, spec: Any, options: dict[str, Any]) -> dict[str, Any]:
@@ -223,8 +185,7 @@ def run_forecast(loaded: Any, spec: Any, options: dict[str, Any]) -> dict[str, A
     table = loaded.table
     batch = batch_from_table(table, observable=options["observable"])
     r = np.arange(len(batch))
-    last = np.maximum(batch.n - 1, 0)
-    t_last, y_last = batch.t[r, last], batch.y[r, last]
+    t_last, y_last = batch.last()
     t_new = future_times(t_last, options["horizon_weeks"], options["every_weeks"])
     scale = diameter_scale(options["observable"])
     name = f"{'population' if options['population'] else 'empirical_bayes'}_{spec.name}"

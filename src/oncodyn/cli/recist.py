@@ -125,7 +125,7 @@ def _evaluate_and_write(folder: Any, input_path: Path, opts: Any, *, fmt: str,
     from .. import __version__
     from ..data import cdisc
     from ..data.lesions import write_table
-    from ..recist import evaluate
+    from ..recist import confirmed_best_response, evaluate
     from ..recist.tables import LESION_COLUMNS, SUBJECT_DATE_COLUMNS
 
     data = load_input(input_path, fmt, evaluator, sdtm_options)
@@ -141,9 +141,13 @@ def _evaluate_and_write(folder: Any, input_path: Path, opts: Any, *, fmt: str,
     try:
         result = evaluate(lesions, assessments=data["assessments"], subjects=subjects,
                           options=opts)
-        confirmed = result if opts.confirmation_required else evaluate(
-            lesions, assessments=data["assessments"], subjects=subjects,
-            options=opts.with_changes(confirmation_required=True))
+        # BOR with confirmation required (ADRS CBOR/CRSP), from the same time points; only
+        # pr_continuation="faq" makes the time points depend on it, so evaluate again there
+        confirmed_br = confirmed_best_response(result)
+        if confirmed_br is None:
+            confirmed_br = evaluate(
+                lesions, assessments=data["assessments"], subjects=subjects,
+                options=opts.with_changes(confirmation_required=True)).best_response
     except DataError as exc:
         raise _engine_error(exc, data, frames) from None
 
@@ -155,7 +159,8 @@ def _evaluate_and_write(folder: Any, input_path: Path, opts: Any, *, fmt: str,
         "rs": cdisc.to_rs(result, studyid=studyid, assessments=data["assessments"],
                           subjects=subj_for_dates, criteria=criteria),
         "adrs": cdisc.to_adrs(result, studyid=studyid, assessments=data["assessments"],
-                              subjects=subj_for_dates, confirmed=confirmed,
+                              subjects=subj_for_dates,
+                              confirmed={"best_response": confirmed_br},
                               criteria=criteria),
         "adtte": cdisc.to_adtte(result, studyid=studyid, subjects=subj_for_dates),
     }
@@ -182,7 +187,8 @@ def _evaluate_and_write(folder: Any, input_path: Path, opts: Any, *, fmt: str,
            "not_a_clinical_decision_tool": True}
     files["run.json"] = json.dumps(run, indent=2, default=str) + "\n"
     out = folder.write(files).resolve()
-    return {"out": out, "files": sorted(files), "result": result, "confirmed": confirmed,
+    return {"out": out, "files": sorted(files), "result": result,
+            "confirmed_best_response": confirmed_br,
             "notes": data["notes"], "format": data["format"],
             "validation": validation_errors(result),
             "no_tumour_data": tuple(data.get("no_tumour_data") or ()),
@@ -241,7 +247,7 @@ def _summary(info: dict[str, Any]) -> None:
     t.add_column("%", justify="right")
     t.add_column("confirmed BOR n", justify="right")
     counts = br["bor"].value_counts()
-    ccounts = info["confirmed"].best_response["bor"].value_counts()
+    ccounts = info["confirmed_best_response"]["bor"].value_counts()
     cats = ["CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"]
     cats += sorted((set(counts.index) | set(ccounts.index)) - set(cats))  # iRECIST codes
     for cat in cats:

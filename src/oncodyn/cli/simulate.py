@@ -60,11 +60,11 @@ def simulate(
     from ..trials import make_executor
 
     sc = load_scenario(scenario)  # bad TOML: one-line ConfigError before any work
+    # bad or busy --out: one-line error before simulating; the lock is held until the end
+    folder = ctx.with_resource(reserve_output_folder(out, overwrite=force))
     check_memory(sc, patients)  # a cohort that cannot fit in memory: refused with the estimate
     if scheduler:
         _check_scheduler(scheduler)  # unreachable cluster: one line now, not after a timeout
-    # bad or busy --out: one-line error before simulating; the lock is held until the end
-    folder = ctx.with_resource(reserve_output_folder(out, overwrite=force))
     ex = make_executor("dask" if scheduler else executor, workers=workers, address=scheduler)
     try:
         res = run_sim(sc, n_patients=patients, seed=seed, keep="all", executor=ex)

@@ -29,6 +29,12 @@ def _frame(result: Any, name: str) -> pd.DataFrame:
 # Every helper below works on whole columns (a 100,000-patient cohort has 1.2 million time
 # points and 4 million RS records): no Python loop over records.
 
+def _columns(df: pd.DataFrame, *names: str) -> pd.DataFrame:
+    """The columns ``names`` that ``df`` has: a writer sorts only what it reads (the time-point
+    frame also carries long reason texts)."""
+    return df[[c for c in names if c in df.columns]]
+
+
 def _col(df: pd.DataFrame, name: str) -> pd.Series:
     """``df[name]``, or an all-missing column when the frame lacks it."""
     import pandas as pd
@@ -133,7 +139,8 @@ def to_rs(result: Any, *, studyid: str = "STUDY", assessments: pd.DataFrame | No
     import numpy as np
     import pandas as pd
 
-    tps = _frame(result, "timepoints").sort_values(["subject_id", "tp"])
+    tps = _columns(_frame(result, "timepoints"), "subject_id", "tp", "date", "day", "target",
+                   "non_target", "new_lesions", "overall").sort_values(["subject_id", "tp"])
     tps = tps[pd.to_numeric(tps["tp"]).to_numpy() != 0].reset_index(drop=True)
     bor = _frame(result, "best_response").sort_values("subject_id").reset_index(drop=True)
     refs = _refs(subjects)
@@ -146,21 +153,25 @@ def to_rs(result: Any, *, studyid: str = "STUDY", assessments: pd.DataFrame | No
              ("NTRGRESP", "Non-target Response", "non_target"),
              ("NEWLPROG", "New Lesion Progression", "new_lesions"),
              ("OVRLRESP", "Overall Response", "overall"))
-    parts = []
-    for k, (cd, name, col) in enumerate(tests):
+    vals, keeps = [], []
+    for cd, _name, col in tests:
         val = _col(tps, col).astype(object)
-        keep = (val.notna() & (val != "NA")).to_numpy(dtype=bool)
+        keeps.append((val.notna() & (val != "NA")).to_numpy(dtype=bool))
         if cd == "NEWLPROG":
             val = val.replace({"YES": "Y", "NO": "N"})
-        idx = np.flatnonzero(keep)
-        parts.append(pd.DataFrame({
-            "_row": idx, "_k": k, "USUBJID": sid.to_numpy()[idx], "RSTESTCD": cd,
-            "RSTEST": name, "RSORRES": val.to_numpy()[idx], "RSSTRESC": val.to_numpy()[idx],
-            "VISITNUM": num.iloc[idx].to_numpy(), "VISIT": label.to_numpy()[idx],
-            "RSDTC": rsdtc.to_numpy()[idx], "RSDY": rsdy.iloc[idx].to_numpy()}))
+        vals.append(val.to_numpy())
+    # records in time-point order, then test order: the row-major nonzero of (rows, tests)
+    idx, k = np.nonzero(np.column_stack(keeps)) if len(tps) else (np.zeros(0, int),) * 2
+    res_val = np.column_stack(vals)[idx, k] if len(tps) else np.zeros(0, object)
     cols = ["USUBJID", "RSTESTCD", "RSTEST", "RSORRES", "RSSTRESC", "VISITNUM", "VISIT",
             "RSDTC", "RSDY"]
-    tp_rows = pd.concat(parts, ignore_index=True).sort_values(["_row", "_k"], kind="stable")
+    tp_rows = pd.DataFrame({
+        "USUBJID": sid.to_numpy()[idx],
+        "RSTESTCD": np.array([t[0] for t in tests], dtype=object)[k],
+        "RSTEST": np.array([t[1] for t in tests], dtype=object)[k],
+        "RSORRES": res_val, "RSSTRESC": res_val,
+        "VISITNUM": num.iloc[idx].to_numpy(), "VISIT": label.to_numpy()[idx],
+        "RSDTC": rsdtc.to_numpy()[idx], "RSDY": rsdy.iloc[idx].to_numpy()})
     bsid = bor["subject_id"].astype(str)
     bdate = _col(bor, "bor_date")
     bor_rows = pd.DataFrame({
@@ -214,7 +225,8 @@ def to_adrs(result: Any, *, studyid: str = "STUDY", subjects: pd.DataFrame | Non
     import numpy as np
     import pandas as pd
 
-    tps = _frame(result, "timepoints").sort_values(["subject_id", "tp"], kind="stable")
+    tps = _columns(_frame(result, "timepoints"), "subject_id", "tp", "date", "day", "overall",
+                   "in_bor_window").sort_values(["subject_id", "tp"], kind="stable")
     refs = _refs(subjects)
     # records inside the BOR/PFS window (R8.1: up to the first PD, none after new therapy)
     window = (tps["in_bor_window"].astype(bool) if "in_bor_window" in tps.columns

@@ -75,6 +75,12 @@ def tumorgrowth_normvol(diameter_mm: np.ndarray) -> np.ndarray:
     return TG_VOLUME_FACTOR * d**3 / TG_NORMVOL_DIVISOR
 
 
+def tumorgrowth_diameter(normvol: np.ndarray) -> np.ndarray:
+    """Diameter in mm of TumorGrowth.jl's normalised volume: the inverse of
+    :func:`tumorgrowth_normvol`, ``(v 6163223.04 / 0.52)^(1/3)``."""
+    return np.cbrt(np.asarray(normvol, float) * TG_NORMVOL_DIVISOR / TG_VOLUME_FACTOR)
+
+
 def tumorgrowth_columns(header: tuple[str, ...] | list[str], *,
                         file: str | None = None) -> dict[str, str]:
     """Source columns of a TumorGrowth.jl table: ``{"subject", "time", "size"}`` -> column.

@@ -7,9 +7,11 @@ from .forecast import forecast as forecast
 from .forecast import locf as locf
 from .forecast import paired_bootstrap_ci as paired_bootstrap_ci
 from .forecast import predict_interval as predict_interval
+from .forecasters import DIAMETER_FLOOR_MM as DIAMETER_FLOOR_MM
 from .forecasters import locf_change as locf_change
 from .forecasters import locf_relative as locf_relative
 from .forecasters import population_method as population_method
+from .forecasters import saem_population as saem_population
 from .frame import batch_from_table as batch_from_table
 from .frame import diameter_to_volume as diameter_to_volume
 from .frame import fit_frame as fit_frame

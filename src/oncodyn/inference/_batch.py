@@ -35,6 +35,16 @@ class SeriesBatch:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def last(self) -> tuple[np.ndarray, np.ndarray]:
+        """Time and value of each series' last point, shape (n_series,) each; NaN for a series
+        without any point."""
+        b = len(self)
+        if self.t.shape[1] == 0:
+            return np.full(b, np.nan), np.full(b, np.nan)
+        r, i = np.arange(b), np.maximum(self.n - 1, 0)
+        ok = self.n >= 1
+        return np.where(ok, self.t[r, i], np.nan), np.where(ok, self.y[r, i], np.nan)
+
     @classmethod
     def from_lists(cls, ids: Sequence[Any], times: Sequence[Sequence[float]],
                    values: Sequence[Sequence[float]]) -> SeriesBatch:

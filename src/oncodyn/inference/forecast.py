@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from . import _transform as tr
 from ._batch import SeriesBatch
@@ -55,6 +54,8 @@ class Forecast:
 def predict_interval(result: FitResult, t: np.ndarray, *, level: float = 0.9,
                      exposure: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Point prediction and approximate ``level`` prediction interval at times ``t`` (B, H)."""
+    from scipy import stats  # here, not at module top: keeps ``oncodyn --help`` fast
+
     model = result.model
     mean = result.predict(t, exposure=exposure)
     theta = np.where(np.isfinite(result.theta), result.theta, 0.0)

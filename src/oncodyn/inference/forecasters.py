@@ -14,11 +14,14 @@
   prior learned from individual fits of all training parts (two-stage method of moments,
   :func:`~oncodyn.inference.regularise.empirical_bayes_prior`), the MAP of each series under it
   and Laplace draws N(MAP, posterior covariance) (Davidian & Giltinan 1995, *Nonlinear Models for
-  Repeated Measurement Data*, §5.2-5.3).
+  Repeated Measurement Data*, §5.2-5.3); :func:`saem_population` gives it from a SAEM
+  population fit instead (used by ``oncodyn forecast --population`` and ``oncodyn bench
+  forecast``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -31,13 +34,40 @@ from .fit import fit
 from .predictive import CentreSpread, Method, Scale
 from .regularise import empirical_bayes_prior
 
+DIAMETER_FLOOR_MM = 1.0
+"""Spread floor (mm) of size-proportional spreads on a diameter scale: about the reading
+precision of a CT diameter (RECIST 1.1 measures to the nearest mm, Eisenhauer et al. 2009, Eur J
+Cancer 45:228; illustrative default). Shared by ``oncodyn forecast`` and ``oncodyn bench
+forecast`` so that both forecast alike."""
+POSTERIOR_DRAWS = 200
+"""Posterior draws per series (Monte Carlo SE of a predictive quantile ~ 1/sqrt(200) of its
+spread; the calibration step absorbs the rest; illustrative default)."""
+
 
 def last_values(train: SeriesBatch) -> tuple[np.ndarray, np.ndarray]:
-    """Last time and value of each training part (NaN when empty)."""
-    i = np.maximum(train.n - 1, 0)
-    r = np.arange(len(train))
-    ok = train.n >= 1
-    return np.where(ok, train.t[r, i], np.nan), np.where(ok, train.y[r, i], np.nan)
+    """Last time and value of each training part (NaN when empty; :meth:`SeriesBatch.last`)."""
+    return train.last()
+
+
+def memo_by_batch(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn(batch, *arrays)`` computed once per distinct argument content (the batch's lengths,
+    times and values, and each array's shape and values; NaN included), then reused: one
+    posterior shared by the forecasts of several future times, or one method's forecasts shared
+    by two calibrations. ``fn`` must be deterministic (seeded), as every method here is."""
+    seen: dict[tuple[Any, ...], Any] = {}
+
+    def wrapped(batch: SeriesBatch, *arrays: np.ndarray) -> Any:
+        key = tuple(_content(a) for a in (batch.n, batch.t, batch.y, *arrays))
+        if key not in seen:
+            seen[key] = fn(batch, *arrays)
+        return seen[key]
+
+    return wrapped
+
+
+def _content(a: Any) -> tuple[tuple[int, ...], bytes]:
+    a = np.asarray(a, float)
+    return a.shape, np.nan_to_num(a, nan=-1e300, posinf=1e300, neginf=-1e299).tobytes()
 
 
 def locf_change(scale: Scale) -> Method:
@@ -89,8 +119,8 @@ def empirical_bayes_draws(model: Any, train: SeriesBatch, n_draws: int,
     return tr.to_constrained(model, theta), sigma
 
 
-def population_method(model: Any, scale: Scale, *, n_draws: int = 200, seed: int = 0,
-                      population: Any = None, on_diameter: bool = False,
+def population_method(model: Any, scale: Scale, *, n_draws: int = POSTERIOR_DRAWS,
+                      seed: int = 0, population: Any = None, on_diameter: bool = False,
                       time_factor: float = 1.0) -> Method:
     """Population-model forecasts (see the module docstring).
 
@@ -147,3 +177,31 @@ def population_method(model: Any, scale: Scale, *, n_draws: int = 200, seed: int
         return CentreSpread(spread=spread, last=g_last, trend=trend)
 
     return method
+
+
+def saem_population(model: str, *, n_draws: int = POSTERIOR_DRAWS, seed: int = 0,
+                    **fit_options: Any) -> Callable[[SeriesBatch], tuple[np.ndarray, np.ndarray]]:
+    """A ``population`` argument of :func:`population_method` from a SAEM population fit.
+
+    Returns ``train -> (draws, sigma_log)``: :func:`oncodyn.population.fit_population` (SAEM,
+    Kuhn & Lavielle 2005 Comput Stat Data Anal 49:1020) on the training parts, then
+    :meth:`PopulationFit.posterior` draws (B, ``n_draws``, P) of each series' parameters given
+    them; the residual SD on the log scale is the error model's sd(f) / f at the MAP's
+    prediction of the last training scan (the proportional part ``b`` where that is not finite).
+    ``fit_options`` go to ``fit_population``.
+    """
+
+    def population(train: SeriesBatch) -> tuple[np.ndarray, np.ndarray]:
+        from ..population import fit_population
+
+        pf = fit_population(model, train, seed=seed, **fit_options)
+        post = pf.posterior(train, n_draws=n_draws, seed=seed)
+        t_last, _ = train.last()
+        f_last = post.predict(t_last[:, None], use_map=True)[:, 0]
+        with np.errstate(all="ignore"):
+            sig = post.error.sd(f_last) / np.abs(f_last)
+        fallback = post.error.b if post.error.b > 0 else 0.0
+        sig = np.where(np.isfinite(sig), sig, fallback)
+        return post.draws, sig
+
+    return population

@@ -208,29 +208,56 @@ def calibrated_forecast(method: Method, data: SeriesBatch, *, holdout: int, scal
 
 def forecast_ahead(method: Method, data: SeriesBatch, t_new: np.ndarray, *, scale: Scale,
                    name: str, holdout: int = 2, levels: tuple[float, ...] = LEVELS,
-                   point: str = "median") -> ProbabilisticForecast:
+                   point: str = "median", n_folds: int | None = None,
+                   seed: int = 0) -> ProbabilisticForecast:
     """Forecast unobserved future times ``t_new`` (B, H) of every series from all its scans.
 
-    The scores come from forecasting the last ``holdout`` scans of every series from the
-    others (the "crossfit" task of :func:`calibrated_forecast`, pooled over all series: the
-    targets here are in the future, so no series' target is among them). P(PD) is for the first
-    time of ``t_new``, against the nadir of all the series' scans.
+    The scores come from pseudo-forecasts of the last ``holdout`` known scans of every series
+    from the scans before them (steps scaled by sqrt(time since the last scan), as in
+    :func:`calibrated_forecast`; the targets here are in the future, so no target is among
+    them). ``n_folds`` None pools the scores of all series; an integer cross-fits by series
+    (seeded permutation, :func:`folds_by_series`): a series' intervals use only the scores of
+    the other folds' series, never its own. The method is called once per column of ``t_new``,
+    so the forecast of one time (random draws included) does not depend on which other times
+    are asked. P(PD) is for the first time of ``t_new``, against the nadir of all the series'
+    scans.
     """
     if point not in ("median", "centre"):
         raise ConfigError(f"point must be 'median' or 'centre', got {point!r}")
     t_new = np.asarray(t_new, float)
     if t_new.ndim != 2 or t_new.shape[0] != len(data):
         raise ConfigError(f"t_new must be (n_series={len(data)}, H), got shape {t_new.shape}")
-    real = _time_scaled(method(data, t_new), data, t_new)
+    if t_new.shape[1] == 0:
+        raise ConfigError("t_new has no future time to forecast")
+    cols = [_time_scaled(method(data, t_new[:, k:k + 1]), data, t_new[:, k:k + 1])
+            for k in range(t_new.shape[1])]
+    real = _concat_steps(cols)
     train, test = split_holdout(data, int(holdout))
     pseudo = _time_scaled(method(train, test.t), train, test.t)
-    fold = np.zeros(len(data), dtype=int)
+    own = n_folds is None
+    fold = np.zeros(len(data), dtype=int) if own else folds_by_series(len(data), n_folds, seed)
     pt, lower, upper, p_pd, w_of, n_cal, _ = _assemble(
-        real, pseudo, test.y, fold, data, t_new, scale, levels, point, own=True)
-    info = {"calibration": "all series' last scans", "calibration_scores": n_cal,
-            "trend_weight_mean": float(np.mean(w_of))}
+        real, pseudo, test.y, fold, data, t_new, scale, levels, point, own=own)
+    info = {"n_folds": n_folds, "seed": seed,
+            "calibration": "pseudo-forecasts of the last known scans"
+            + (" (all series pooled)" if own else " of the other folds' series"),
+            "holdout": int(holdout), "calibration_scores": n_cal,
+            "trend_weight_mean": float(np.mean(w_of)),
+            "trend_weights": sorted({float(x) for x in w_of})}
     return ProbabilisticForecast(name, data.ids, np.where(np.isfinite(t_new), t_new, np.nan), pt,
                                  lower, upper, tuple(levels), p_pd, None, None, info)
+
+
+def _concat_steps(parts: list[CentreSpread]) -> CentreSpread:
+    """One :class:`CentreSpread` over the columns of per-time ones (same series, same last)."""
+    first = parts[0]
+
+    def cat(attr: str) -> np.ndarray | None:
+        vals = [getattr(c, attr) for c in parts]
+        return None if any(v is None for v in vals) else np.concatenate(vals, axis=1)
+
+    return CentreSpread(spread=np.concatenate([c.spread for c in parts], axis=1), last=first.last,
+                        centre=cat("centre"), trend=cat("trend"))
 
 
 def _assemble(real: CentreSpread, pseudo: CentreSpread, y_cal: np.ndarray, fold: np.ndarray,
@@ -274,7 +301,7 @@ def _assemble(real: CentreSpread, pseudo: CentreSpread, y_cal: np.ndarray, fold:
         p_pd[rows] = np.where(np.isfinite(zthr), p, np.nan)
     # quantiles as changes from the last known value (exactly that value for a zero change,
     # free of the rounding of the g -> value round trip)
-    y_last = known.y[np.arange(b), np.maximum(known.n - 1, 0)]
+    _, y_last = known.last()
     with np.errstate(all="ignore"):
         centre = real.at(w_of)
         base = scale.back(real.last)[None, :, None]
@@ -295,8 +322,7 @@ def _assemble(real: CentreSpread, pseudo: CentreSpread, y_cal: np.ndarray, fold:
 def _time_scaled(cs: CentreSpread, train: SeriesBatch, t_new: np.ndarray) -> CentreSpread:
     """Spread x sqrt(time since the last training scan): a random-walk deviation from the
     centre, whose variance grows linearly with the horizon (so steps can share their scores)."""
-    i = np.maximum(train.n - 1, 0)
-    t_last = np.where(train.n >= 1, train.t[np.arange(len(train)), i], np.nan)
+    t_last, _ = train.last()
     with np.errstate(invalid="ignore"):
         dt = np.sqrt(np.maximum(t_new - t_last[:, None], 0.0))
     return replace(cs, spread=cs.spread * dt)

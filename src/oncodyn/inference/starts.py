@@ -37,9 +37,8 @@ def _summaries(batch: SeriesBatch) -> dict[str, np.ndarray]:
         ymax = np.nanmax(np.abs(y), axis=1)
         floor = np.where(ymax > 0, 1e-3 * ymax, 1e-12)
         first = np.where(batch.n > 0, y[:, 0], np.nan)
-        last = y[np.arange(len(batch)), np.maximum(batch.n - 1, 0)]
+        t1, last = batch.last()
         t0 = batch.t[:, 0]
-        t1 = batch.t[np.arange(len(batch)), np.maximum(batch.n - 1, 0)]
         span = np.where(t1 - t0 > 0, t1 - t0, 1.0)
         ly = np.log(np.maximum(y, floor[:, None]))
         tm = np.nanmean(batch.t, axis=1, keepdims=True)

@@ -39,6 +39,7 @@ differences scaled by the real arm's SEs: the KM PFS at 6/12/18/24 weeks and at 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -258,6 +259,29 @@ def _inv(x: float, tr: str) -> float:
     return float(np.tanh(x))
 
 
+def restarted_nelder_mead(loss: Callable[[np.ndarray], float], x0: np.ndarray,
+                          bounds: list[tuple[float, float]], step: np.ndarray, restarts: int,
+                          **limits: int) -> tuple[np.ndarray, float, int, int]:
+    """Bounded Nelder–Mead (Nelder JA, Mead R (1965) Comput J 7:308; scipy ``minimize``) from
+    ``x0``, then ``restarts`` times from the optimum with a fresh simplex of ``step`` along each
+    axis (clipped to ``bounds``; a standard remedy for simplex collapse on a piecewise-constant
+    objective). ``limits``: ``maxiter`` and/or ``maxfev`` per run; tolerances 0.01 on x and f.
+
+    Returns (x, loss at x, iterations, evaluations) summed over the runs.
+    """
+    from scipy.optimize import minimize
+
+    lo_b, hi_b = np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
+    x, nit, nfev = x0, 0, 0
+    for _ in range(1 + max(int(restarts), 0)):
+        simplex = np.clip(np.vstack([x] + [x + np.eye(x.size)[i] * step[i] for i in range(x.size)]),
+                          lo_b, hi_b)
+        opt = minimize(loss, x, method="Nelder-Mead", bounds=bounds,
+                       options={**limits, "xatol": 0.01, "fatol": 0.01, "initial_simplex": simplex})
+        x, nit, nfev = opt.x, nit + int(opt.nit), nfev + int(opt.nfev)
+    return x, float(opt.fun), nit, nfev
+
+
 def _corr_index(path: str) -> tuple[int, int] | None:
     """``"corr.growth.kill"`` -> indices in ``variability.patient_corr`` (None for other keys)."""
     if not path.startswith("corr."):
@@ -340,8 +364,6 @@ def calibrate_poplar_response(poplar_csv: str | Path, base=None, *, n_virtual: i
     dict with ``values`` (dotted key -> fitted value), ``loss``, ``start_loss``, ``targets``,
     ``figures`` (virtual arm at the optimum) and ``scenario``.
     """
-    from scipy.optimize import minimize
-
     from ..scenarios import load_scenario
     from ..simulate import simulate
     from .config import scenario_from_dict
@@ -372,14 +394,10 @@ def calibrate_poplar_response(poplar_csv: str | Path, base=None, *, n_virtual: i
         def loss(x: np.ndarray, min_sd: int = min_sd) -> float:
             return response_loss(figures(x, min_sd), tgt)
 
-        x, nit, nfev = x0.copy(), 0, 0
-        start_loss = loss(x)
-        for _ in range(1 + max(int(restarts), 0)):
-            simplex = np.clip(np.vstack([x] + [x + np.eye(x.size)[i] * step[i] for i in range(x.size)]), lo_b, hi_b)
-            opt = minimize(loss, x, method="Nelder-Mead", bounds=bounds,
-                           options={"maxiter": maxiter, "xatol": 0.01, "fatol": 0.01, "initial_simplex": simplex})
-            x, nit, nfev = opt.x, nit + int(opt.nit), nfev + int(opt.nfev)
-        runs.append({"min_sd_days": int(min_sd), "x": x, "loss": float(opt.fun), "start_loss": start_loss,
+        start_loss = loss(x0.copy())
+        x, fun, nit, nfev = restarted_nelder_mead(loss, x0.copy(), bounds, step, restarts,
+                                                  maxiter=maxiter)
+        runs.append({"min_sd_days": int(min_sd), "x": x, "loss": fun, "start_loss": start_loss,
                      "iterations": nit, "evaluations": nfev})
     best = min(runs, key=lambda r: r["loss"])
     x, min_sd = best["x"], best["min_sd_days"]

@@ -29,7 +29,16 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
-from .calibrate import DAYS_PER_MONTH, _fwd, _get, _inv, _set, km_days
+from .calibrate import (
+    DAYS_PER_MONTH,
+    RESPONSE_PARAMETERS,
+    _fwd,
+    _get,
+    _inv,
+    _set,
+    km_days,
+    restarted_nelder_mead,
+)
 
 CODES5 = ("CR", "PR", "SD", "PD", "NE")
 PFS_DAYS = tuple(float(d) for d in km_days()) + (9 * DAYS_PER_MONTH, 12 * DAYS_PER_MONTH)
@@ -39,24 +48,22 @@ OS_DAYS = tuple(m * DAYS_PER_MONTH for m in (2, 4, 6, 9, 12, 15, 18, 21))
 GROUP_DAYS = (6 * DAYS_PER_MONTH, 12 * DAYS_PER_MONTH)
 """OS by best response and by ECOG: the group's curve at 6 and 12 months."""
 
+_TUMOUR = {row[0]: row for row in RESPONSE_PARAMETERS}
 OS_PARAMETERS: tuple[tuple[str, str, float, float], ...] = (
-    ("response.kill_per_dose", "log", 0.1, 2.0),
-    ("response.resistant_fraction", "logit", 0.01, 0.6),
-    ("growth.rate_per_day", "log", 0.003, 0.02),
-    ("occult.emission_coefficient", "log", 1e-8, 1e-3),
-    ("variability.patient_sd.growth", "log", 0.2, 1.2),
-    ("variability.patient_sd.resistant", "log", 0.3, 3.0),
-    ("early_exit_prob", "logit", 0.005, 0.15),
-    ("corr.growth.kill", "fisher", -0.6, 0.6),
-    ("corr.growth.resistant", "fisher", -0.6, 0.6),
+    *(_TUMOUR[k] for k in ("response.kill_per_dose", "response.resistant_fraction",
+                           "growth.rate_per_day", "occult.emission_coefficient",
+                           "variability.patient_sd.growth", "variability.patient_sd.resistant")),
+    ("early_exit_prob", "logit", 0.005, 0.15),  # lower bound below the response step's 2%
+    _TUMOUR["corr.growth.kill"],
+    _TUMOUR["corr.growth.resistant"],
     ("survival.scale_days", "log", 100.0, 5000.0),
     ("survival.shape", "log", 0.5, 3.0),
     ("survival.burden_log_hr", "log", 0.05, 5.0),
     ("covariates.ecog.hazard", "log", 0.5, 4.0),
 )
-"""Free parameters: (dotted key, scale, lower, upper). Bounds are plausibility limits (see
-:data:`oncodyn.patients.calibrate.RESPONSE_PARAMETERS` for the tumour ones): Weibull scale 100 d
-to 14 years, shape 0.5-3, burden log hazard ratio 0.05-5 per e-fold burden change, hazard ratio of
+"""Free parameters: (dotted key, scale, lower, upper). Bounds are plausibility limits (the
+tumour ones are those of :data:`oncodyn.patients.calibrate.RESPONSE_PARAMETERS`, sourced there):
+Weibull scale 100 d to 14 years, shape 0.5-3, burden log hazard ratio 0.05-5 per e-fold burden change, hazard ratio of
 ECOG 1 vs 0 between 0.5 and 4. ``covariates.<name>.hazard`` is that covariate's hazard factor of
 its second level (the first level is the reference, 1)."""
 
@@ -208,8 +215,6 @@ def calibrate_poplar_os(poplar_csv: str | Path, base=None, *, n_virtual: int = 4
     fitting scale), ``distance``, ``start_distance``, ``terms``, ``figures``, ``targets``,
     ``scenario`` and the evaluation count.
     """
-    from scipy.optimize import minimize
-
     from ..scenarios import load_scenario
     from ..simulate import simulate
     from .config import scenario_from_dict
@@ -238,18 +243,14 @@ def calibrate_poplar_os(poplar_csv: str | Path, base=None, *, n_virtual: int = 4
                   for k, tr, _, _ in parameters], lo_b, hi_b)
     start_distance = poplar_distance(figures(x0), tgt)
     step = np.array([0.25 if tr != "fisher" else 0.3 for _, tr, _, _ in parameters])
-    x, nfev = x0, 0
-    for _ in range(1 + max(int(restarts), 0)):
-        simplex = np.clip(np.vstack([x] + [x + np.eye(x.size)[i] * step[i] for i in range(x.size)]), lo_b, hi_b)
-        opt = minimize(lambda z: poplar_distance(figures(z), tgt), x, method="Nelder-Mead", bounds=bounds,
-                       options={"maxfev": maxfev, "xatol": 0.01, "fatol": 0.01, "initial_simplex": simplex})
-        x, nfev = opt.x, nfev + int(opt.nfev)
+    x, fun, _, nfev = restarted_nelder_mead(lambda z: poplar_distance(figures(z), tgt), x0, bounds,
+                                            step, restarts, maxfev=maxfev)
     fig = figures(x)
     width = hi_b - lo_b
     at_bound = [k for (k, _, _, _), xi, lo, w in zip(parameters, x, lo_b, width, strict=True)
                 if xi - lo < 0.01 * w or lo + w - xi < 0.01 * w]
     return {"values": {k: _inv(xi, tr) for (k, tr, _, _), xi in zip(parameters, x, strict=True)},
-            "at_bound": at_bound, "distance": float(opt.fun), "start_distance": start_distance,
+            "at_bound": at_bound, "distance": fun, "start_distance": start_distance,
             "terms": distance_terms(fig, tgt), "figures": fig, "targets": tgt,
             "scenario": scenario(x), "evaluations": nfev, "n_virtual": n_virtual, "seed": seed}
 

@@ -550,17 +550,22 @@ def scenario_from_dict(data: dict[str, Any], *, source: str = "scenario") -> Sce
         raise ConfigError(_format(exc, source)) from None
 
 
-def load_scenario_file(path: str | Path) -> Scenario:
-    """Read and validate a scenario TOML file."""
+def read_toml(path: str | Path, what: str = "scenario") -> dict[str, Any]:
+    """The content of a TOML file; a one-line :class:`ConfigError` naming the file when it is a
+    folder, unreadable, not UTF-8 text or not valid TOML (``what`` names the kind of file)."""
     p = Path(path)
     if p.is_dir():
-        raise ConfigError(f"{p}: is a folder, not a scenario TOML file")
+        raise ConfigError(f"{p}: is a folder, not a {what} TOML file")
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        return tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p}: not valid TOML ({exc})") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{p}: not a text (UTF-8) TOML file") from None
     except OSError as exc:
         raise ConfigError(f"{p}: cannot read ({exc.strerror or exc})") from None
-    return scenario_from_dict(data, source=str(p))
+
+
+def load_scenario_file(path: str | Path) -> Scenario:
+    """Read and validate a scenario TOML file."""
+    return scenario_from_dict(read_toml(path), source=str(Path(path)))

@@ -33,10 +33,11 @@ def km_by_arm(patients: Any, *, endpoint: str = "pfs", arms: Sequence[str] | Non
     numbers at risk under the axes at every ``step_months``.
 
     ``patients``: a frame with ``arm``, ``<endpoint>_days`` and ``<endpoint>_event`` (as written by
-    ``oncodyn trial``). Estimates from ``statsmodels.duration.survfunc.SurvfuncRight``
-    (product-limit; Kaplan EL, Meier P (1958) JASA 53:457); censored times marked with "|".
+    ``oncodyn trial``). Estimates from :func:`oncodyn.survival.estimators.km_statsmodels`
+    (statsmodels ``SurvfuncRight``, product-limit; Kaplan EL, Meier P (1958) JASA 53:457);
+    censored times marked with "|".
     """
-    from statsmodels.duration.survfunc import SurvfuncRight
+    from ..survival.estimators import km_statsmodels
 
     ax = _axes(ax, (6.5, 4.6))
     t_col, e_col = f"{endpoint}_days", f"{endpoint}_event"
@@ -51,7 +52,7 @@ def km_by_arm(patients: Any, *, endpoint: str = "pfs", arms: Sequence[str] | Non
         g = patients[patients["arm"] == arm]
         t = g[t_col].to_numpy(float) / DAYS_PER_MONTH
         e = g[e_col].to_numpy(bool).astype(float)
-        sf = SurvfuncRight(t, e)
+        sf = km_statsmodels(t, e)
         x = np.r_[0.0, sf.surv_times]
         y = np.r_[1.0, sf.surv_prob]
         line = ax.step(x, y, where="post", lw=1.8, label=f"{labels.get(arm, arm)} (n={len(g)})")[0]

@@ -45,6 +45,7 @@ def sample_conditional(prob: Problem, mean: np.ndarray, omega: np.ndarray, dims:
     if kernel is None:
         steps = np.sqrt(np.clip(np.diag(omega), 1e-12, None)) * 0.5
         kernel = Kernel(step=steps.copy())
+    kernel.laplace = None  # built below for these parameters and dimensions
     ll, _ = prob.loglik(phi, err)
     half = burn // 2
     for _ in range(half):

@@ -49,6 +49,8 @@ returns a frozen :class:`RecistResult` with DataFrames
 ``evaluate_case(case_dict, options=None)`` evaluates one object of the spec's
 ``recist_cases.json``; ``case_frames(case_dict)`` gives its canonical frames.
 ``RecistOptions`` holds the §R12 options (``RecistOptions.from_dict``).
+``confirmed_best_response(result)`` gives the ``best_response`` frame of the same evaluation with
+``confirmation_required=True`` from ``result``'s time points (no second evaluation).
 
 Engines: the NumPy engine (:mod:`.vectorized`) takes the common RECIST 1.1 case; the row-by-row
 reference (:mod:`.timepoint`, :mod:`.best`, :mod:`.endpoints`, :mod:`.irecist`) takes iRECIST,
@@ -59,8 +61,9 @@ and column; bad options raise :class:`oncodyn.errors.ConfigError`.
 """
 
 from .cases import case_frames, evaluate_case
+from .confirmed import confirmed_best_response
 from .engine import RecistResult, evaluate
 from .options import MissedVisitCensoring, RecistOptions
 
-__all__ = ["evaluate", "evaluate_case", "case_frames", "RecistResult", "RecistOptions",
-           "MissedVisitCensoring"]
+__all__ = ["evaluate", "evaluate_case", "case_frames", "confirmed_best_response",
+           "RecistResult", "RecistOptions", "MissedVisitCensoring"]

@@ -96,13 +96,15 @@ def timepoint_frame(c: dict) -> pd.DataFrame:
 
 
 def bor_frame(c: dict) -> pd.DataFrame:
-    """Best-overall-response frame from raw columns (``bor_day`` float, NaN = none)."""
+    """Best-overall-response frame from raw columns (``bor_day`` float, NaN = none; the dates
+    from ``ref`` + ``bor_day``, or ``bor_date`` when given instead of ``ref``)."""
     day = np.asarray(c["bor_day"], dtype=float)
     return pd.DataFrame({
         "subject_id": np.asarray(c["subject_id"], dtype=object),
         "bor": np.asarray(c["bor"], dtype=object),
         "bor_tp": pd.array(np.asarray(c["bor_tp"], dtype=float), dtype="Int64"),
-        "bor_date": _dates(c["ref"], day),
+        "bor_date": (np.asarray(c["bor_date"], dtype="datetime64[ns]") if "bor_date" in c
+                     else _dates(c["ref"], day)),
         "bor_day": pd.array(day, dtype="Int64"),
         "confirmed": np.asarray(c["confirmed"], dtype=bool),
         "best_pct_change": np.asarray(c["best_pct_change"], dtype=float),

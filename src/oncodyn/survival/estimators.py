@@ -22,18 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import DataError
-
-
-def _check(time, event) -> tuple[np.ndarray, np.ndarray]:
-    t = np.asarray(time, dtype=float)
-    e = np.asarray(event).astype(bool)
-    if t.ndim != 1 or t.shape != e.shape:
-        raise DataError(f"time and event must be 1-D of equal length (got {t.shape}, {e.shape})")
-    bad = ~np.isfinite(t) | (t < 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise DataError(f"time must be finite and >= 0 (got {t[i]!r})", row=i, column="time")
-    return t, e
+from .km import check_survival_data as _check
 
 
 def km_statsmodels(time, event):

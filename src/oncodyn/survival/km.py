@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 
@@ -57,6 +58,20 @@ class MedianCI:
     level: float
 
 
+def check_survival_data(time: Any, event: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(times as float, events as bool) of right-censored data; :class:`DataError` naming the
+    first bad row when lengths differ or a time is negative or not finite."""
+    t = np.asarray(time, dtype=float)
+    e = np.asarray(event).astype(bool)
+    if t.shape != e.shape or t.ndim != 1:
+        raise DataError(f"time and event must be 1-D of equal length (got {t.shape}, {e.shape})")
+    bad = ~np.isfinite(t) | (t < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DataError(f"time must be finite and >= 0 (got {t[i]!r})", row=i, column="time")
+    return t, e
+
+
 def kaplan_meier(time: np.ndarray, event: np.ndarray) -> KaplanMeier:
     """Kaplan–Meier estimate.
 
@@ -70,14 +85,7 @@ def kaplan_meier(time: np.ndarray, event: np.ndarray) -> KaplanMeier:
     DataError
         if lengths differ or a time is negative or not finite.
     """
-    t = np.asarray(time, dtype=float)
-    e = np.asarray(event).astype(bool)
-    if t.shape != e.shape or t.ndim != 1:
-        raise DataError(f"time and event must be 1-D of equal length (got {t.shape}, {e.shape})")
-    bad = ~np.isfinite(t) | (t < 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise DataError(f"time must be finite and >= 0 (got {t[i]!r})", row=i, column="time")
+    t, e = check_survival_data(time, event)
     order = np.argsort(t, kind="stable")
     t, e = t[order], e[order]
     uniq, first = np.unique(t, return_index=True)

@@ -156,13 +156,11 @@ def load_design(name_or_path: str | Path) -> TrialDesign:
     s = str(name_or_path)
     p = Path(s)
     if s.endswith(".toml") or p.exists():
+        from ..patients.config import read_toml
+
         if not p.is_file():
             raise ConfigError(f"trial file not found: {p}")
-        try:
-            data = tomllib.loads(p.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{p}: not valid TOML ({exc})") from None
-        return design_from_dict(data, source=str(p), base_dir=p.resolve().parent)
+        return design_from_dict(read_toml(p, "trial"), source=str(p), base_dir=p.resolve().parent)
     return design_from_dict(tomllib.loads(example_text(s)), source=f"trial example {s}")
 
 
