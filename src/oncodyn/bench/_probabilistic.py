@@ -51,6 +51,7 @@ from ..inference.predictive import (
     calibrated_forecast,
 )
 from ..inference.scores import brier, covered, interval_score
+from ..population import TOO_SMALL_MM
 
 EB_MODELS = ("gompertz", "exponential")
 """Growth laws given an empirical-Bayes population forecaster, ``population_eb_<model>``
@@ -58,7 +59,8 @@ EB_MODELS = ("gompertz", "exponential")
 SAEM_MODELS = ("gompertz", "stein_gd")
 """Models given a SAEM population forecaster, ``population_<model>``
 (:func:`oncodyn.population.fit_population`), fitted to the lesion diameters (mm) with time in
-days (T_weeks x 7): Gompertz, and Stein-Fojo g/d (Stein WD et al. 2011 Clin Cancer Res 17:907),
+days (T_weeks x 7), diameters below 5 mm (0 when a lesion vanished) left-censored
+(:data:`oncodyn.population.TOO_SMALL_MM`): Gompertz, and Stein-Fojo g/d (Stein WD et al. 2011 Clin Cancer Res 17:907),
 the response law of the population engineer's next-scan forecast."""
 
 
@@ -138,8 +140,9 @@ def probabilistic_methods(population: Callable[[str], Any] | None = None, *,
                                          DIAMETER_SCALE, "median", "crossfit")
     if saem:
         for m in SAEM_MODELS:
-            meth = population_method(m, DIAMETER_SCALE, population=saem_population(m),
-                                     on_diameter=True, time_factor=7.0, n_draws=POSTERIOR_DRAWS)
+            fit_pop = saem_population(m, lloq=TOO_SMALL_MM)  # zeros: censored, not degenerate
+            meth = population_method(m, DIAMETER_SCALE, population=fit_pop, on_diameter=True,
+                                     time_factor=7.0, n_draws=POSTERIOR_DRAWS)
             methods[f"population_{m}"] = (meth, DIAMETER_SCALE, "median", "crossfit")
     # every method with the other calibration too
     for name in list(methods):

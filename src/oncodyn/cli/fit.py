@@ -348,6 +348,7 @@ def fit_population_cli(spec: Any, batch: Any, table: Any, options: dict[str, Any
 
     return population.fit_population(spec, batch, covariates=covs, seed=options["seed"],
                                      error=options["error"] or "proportional",
+                                     lloq=population.size_lloq(options["observable"]),
                                      progress=progress)
 
 

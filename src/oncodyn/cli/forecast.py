@@ -145,13 +145,15 @@ def forecast_cmd(
 
 
 def forecast_each_scan(spec: Any, batch: Any, t_new: np.ndarray, scale: Any, *, name: str,
-                       population: bool, n_draws: int, n_folds: int, seed: int) -> Any:
+                       population: bool, n_draws: int, n_folds: int, seed: int,
+                       lloq: float | None = None) -> Any:
     """:func:`~oncodyn.inference.predictive.forecast_ahead` of the future scans ``t_new``.
 
     The calibration scores come from one-scan-ahead pseudo-forecasts of each series' last known
     scan (``holdout=1``) whatever the horizon (scores are scaled by sqrt(time since the last
     scan) for later scans), cross-fitted by series over ``n_folds`` folds; the posterior of each
     training batch (SAEM or empirical Bayes) is computed once and shared by all future scans.
+    ``lloq``: censoring limit of the SAEM fit (:func:`oncodyn.population.size_lloq`).
     Returns a :class:`~oncodyn.inference.predictive.ProbabilisticForecast` over all future
     scans, with P(PD) for the first.
     """
@@ -164,7 +166,7 @@ def forecast_each_scan(spec: Any, batch: Any, t_new: np.ndarray, scale: Any, *, 
     from ..inference.predictive import LEVELS, forecast_ahead
 
     if population:  # the benchmark's SAEM posterior: the same for the CLI and the bench
-        draws = saem_population(spec.name, n_draws=n_draws, seed=seed)
+        draws = saem_population(spec.name, n_draws=n_draws, seed=seed, lloq=lloq)
     else:
         def draws(train: Any) -> Any:
             return empirical_bayes_draws(spec, train, n_draws, np.random.default_rng(seed))
@@ -180,6 +182,7 @@ def run_forecast(loaded: Any, spec: Any, options: dict[str, Any]) -> dict[str, A
 
     from ..inference import batch_from_table
     from ..inference.scores import pd_threshold
+    from ..population import size_lloq
     from ..report.fit_report import series_label
 
     table = loaded.table
@@ -191,7 +194,7 @@ def run_forecast(loaded: Any, spec: Any, options: dict[str, Any]) -> dict[str, A
     name = f"{'population' if options['population'] else 'empirical_bayes'}_{spec.name}"
     pf = forecast_each_scan(spec, batch, t_new, scale, name=name, population=options["population"],
                             n_draws=options["draws"], n_folds=options["folds"],
-                            seed=options["seed"])
+                            seed=options["seed"], lloq=size_lloq(options["observable"]))
     k = t_new.shape[1]
     rows = np.repeat(r, k)
     step = np.tile(np.arange(1, k + 1), len(batch))

@@ -150,19 +150,24 @@ def _evaluate_and_write(folder: Any, input_path: Path, opts: Any, *, fmt: str,
                 options=opts.with_changes(confirmation_required=True)).best_response
     except DataError as exc:
         raise _engine_error(exc, data, frames) from None
+    # the lesion rows are not needed past evaluation: release them before the tables are built
+    del lesions, frames
+    data["lesions"] = None
 
     subj_for_dates = result.subjects if hasattr(result, "subjects") else subjects
     criteria = "iRECIST" if opts.irecist else "RECIST 1.1"
-    tables = {
+    # the CDISC tables are built when written, one at a time (RS alone has ~24 records per
+    # subject: holding RS, ADRS and ADTTE together would raise the peak memory for nothing)
+    tables: dict[str, Any] = {
         "timepoints": result.timepoints, "best_response": result.best_response,
         "pfs": result.pfs,
-        "rs": cdisc.to_rs(result, studyid=studyid, assessments=data["assessments"],
-                          subjects=subj_for_dates, criteria=criteria),
-        "adrs": cdisc.to_adrs(result, studyid=studyid, assessments=data["assessments"],
-                              subjects=subj_for_dates,
-                              confirmed={"best_response": confirmed_br},
-                              criteria=criteria),
-        "adtte": cdisc.to_adtte(result, studyid=studyid, subjects=subj_for_dates),
+        "rs": lambda: cdisc.to_rs(result, studyid=studyid, assessments=data["assessments"],
+                                  subjects=subj_for_dates, criteria=criteria),
+        "adrs": lambda: cdisc.to_adrs(result, studyid=studyid, assessments=data["assessments"],
+                                      subjects=subj_for_dates,
+                                      confirmed={"best_response": confirmed_br},
+                                      criteria=criteria),
+        "adtte": lambda: cdisc.to_adtte(result, studyid=studyid, subjects=subj_for_dates),
     }
     baseline = getattr(result, "baseline", None)
     if baseline is not None and hasattr(baseline, "to_csv"):
@@ -176,7 +181,8 @@ def _evaluate_and_write(folder: Any, input_path: Path, opts: Any, *, fmt: str,
 
     files: dict[str, Any] = {}
     for name, df in tables.items():
-        files[f"{name}.csv"] = lambda path, df=df: write_table(df, path)
+        files[f"{name}.csv"] = lambda path, df=df: write_table(df() if callable(df) else df,
+                                                             path)
         if name in ("timepoints", "best_response", "pfs"):
             files[f"{name}.parquet"] = lambda path, df=df: write_table(df, path)
     if plots:

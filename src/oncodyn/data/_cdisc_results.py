@@ -35,6 +35,18 @@ def _columns(df: pd.DataFrame, *names: str) -> pd.DataFrame:
     return df[[c for c in names if c in df.columns]]
 
 
+def _take_text(values: Any, idx: Any) -> Any:
+    """``values[idx]`` as a pandas text array (what a frame infers from the same Python
+    strings), taken through the distinct values: building millions of Python strings and
+    converting them back is most of the cost of a large RS table. Missing stays missing."""
+    import numpy as np
+    import pandas as pd
+
+    c, u = pd.factorize(pd.Series(values) if isinstance(values, np.ndarray) else values)
+    return pd.array(np.asarray(u, dtype=object), dtype="str").take(
+        np.asarray(c)[idx], allow_fill=True)
+
+
 def _col(df: pd.DataFrame, name: str) -> pd.Series:
     """``df[name]``, or an all-missing column when the frame lacks it."""
     import pandas as pd
@@ -153,24 +165,28 @@ def to_rs(result: Any, *, studyid: str = "STUDY", assessments: pd.DataFrame | No
              ("NTRGRESP", "Non-target Response", "non_target"),
              ("NEWLPROG", "New Lesion Progression", "new_lesions"),
              ("OVRLRESP", "Overall Response", "overall"))
-    vals, keeps = [], []
+    # each test's values as codes into a few distinct words (no per-record Python strings)
+    codes, words = [], []
     for cd, _name, col in tests:
-        val = _col(tps, col).astype(object)
-        keeps.append((val.notna() & (val != "NA")).to_numpy(dtype=bool))
+        c, u = pd.factorize(_col(tps, col))  # missing -> -1
+        u = np.asarray(u, dtype=object)
+        keep = np.append(u != "NA", False)[c]
         if cd == "NEWLPROG":
-            val = val.replace({"YES": "Y", "NO": "N"})
-        vals.append(val.to_numpy())
+            u = np.array([{"YES": "Y", "NO": "N"}.get(v, v) for v in u], dtype=object)
+        codes.append(np.where(keep, c + len(words), -1))
+        words.extend(u)
     # records in time-point order, then test order: the row-major nonzero of (rows, tests)
-    idx, k = np.nonzero(np.column_stack(keeps)) if len(tps) else (np.zeros(0, int),) * 2
-    res_val = np.column_stack(vals)[idx, k] if len(tps) else np.zeros(0, object)
+    table = np.column_stack(codes) if len(tps) else np.full((0, len(tests)), -1)
+    idx, k = np.nonzero(table >= 0)
+    res_val = _take_text(np.array(words, dtype=object), table[idx, k])
     cols = ["USUBJID", "RSTESTCD", "RSTEST", "RSORRES", "RSSTRESC", "VISITNUM", "VISIT",
             "RSDTC", "RSDY"]
     tp_rows = pd.DataFrame({
-        "USUBJID": sid.to_numpy()[idx],
-        "RSTESTCD": np.array([t[0] for t in tests], dtype=object)[k],
-        "RSTEST": np.array([t[1] for t in tests], dtype=object)[k],
+        "USUBJID": _take_text(sid, idx),
+        "RSTESTCD": _take_text(np.array([t[0] for t in tests], dtype=object), k),
+        "RSTEST": _take_text(np.array([t[1] for t in tests], dtype=object), k),
         "RSORRES": res_val, "RSSTRESC": res_val,
-        "VISITNUM": num.iloc[idx].to_numpy(), "VISIT": label.to_numpy()[idx],
+        "VISITNUM": num.iloc[idx].to_numpy(), "VISIT": _take_text(label, idx),
         "RSDTC": rsdtc.to_numpy()[idx], "RSDY": rsdy.iloc[idx].to_numpy()})
     bsid = bor["subject_id"].astype(str)
     bdate = _col(bor, "bor_date")
@@ -210,8 +226,9 @@ def to_adrs(result: Any, *, studyid: str = "STUDY", subjects: pd.DataFrame | Non
     result
         RECIST result evaluated with the study's options (its BOR is reported as ``BOR``).
     confirmed
-        Optional second result evaluated with ``confirmation_required = True`` (R8.3): gives
-        ``CBOR`` and ``CRSP``.
+        Optional result (or mapping with a ``best_response`` frame, such as
+        :func:`oncodyn.recist.confirmed_best_response` gives) of the same evaluation with
+        ``confirmation_required = True`` (R8.3): gives ``CBOR`` and ``CRSP``.
     subjects
         Optional ``reference_date`` per subject for ADY; else the time point's ``day``.
 
@@ -235,11 +252,16 @@ def to_adrs(result: Any, *, studyid: str = "STUDY", subjects: pd.DataFrame | Non
             "ANL01FL"]
 
     def block(sid, cd, name, avalc, adt, *, aval=None, tp=None, day=None, anl="Y"):
-        sid = pd.Series(np.asarray(sid, dtype=object)).astype(str)
+        if isinstance(sid, pd.Series) and isinstance(sid.dtype, pd.StringDtype):
+            sid = sid.reset_index(drop=True).astype(str)  # text already: no Python strings
+        else:
+            sid = pd.Series(np.asarray(sid, dtype=object)).astype(str)
         n = len(sid)
         avalc = pd.Series(np.asarray(avalc, dtype=object))
-        if aval is None:
-            aval = avalc.map(AVAL_RESP)
+        if aval is None:  # AVAL_RESP looked up once per distinct response, not per record
+            c, u = pd.factorize(avalc)
+            aval = np.append(pd.Series(np.asarray(u, dtype=object), dtype=object)
+                             .map(AVAL_RESP).to_numpy(dtype=float), np.nan)[c]
         adt = pd.Series(adt).reset_index(drop=True) if adt is not None else pd.Series(
             [None] * n, dtype=object)
         if tp is None:
@@ -248,7 +270,7 @@ def to_adrs(result: Any, *, studyid: str = "STUDY", subjects: pd.DataFrame | Non
             num, label = _visits(sid, pd.Series(tp), assessments)
             num, label = num.to_numpy(), label.to_numpy()
         return pd.DataFrame({
-            "USUBJID": sid.to_numpy(), "PARAMCD": cd, "PARAM": name, "AVALC": avalc.to_numpy(),
+            "USUBJID": sid.array, "PARAMCD": cd, "PARAM": name, "AVALC": avalc.to_numpy(),
             "AVAL": pd.array(pd.Series(aval).to_numpy(dtype=object), dtype="Int64"),
             "ADT": _iso(adt).to_numpy(), "ADY": _day_column(sid, adt, day, refs).to_numpy(),
             "AVISITN": num, "AVISIT": label, "ANL01FL": anl})
@@ -299,7 +321,10 @@ def to_adrs(result: Any, *, studyid: str = "STUDY", subjects: pd.DataFrame | Non
     out["AVISITN"] = _whole_as_int(out["AVISITN"])
     out["ADY"] = out["ADY"].astype("Int64")
     order = {"OVR": 0, "BOR": 1, "CBOR": 2, "RSP": 3, "CRSP": 4, "PD": 5}
-    out = out.assign(_o=out["PARAMCD"].map(order)).sort_values(
+    # each block has one PARAMCD: its sort rank per block, not looked up per record
+    rank = np.concatenate([np.full(len(p_), order[p_["PARAMCD"].iloc[0]] if len(p_) else 0)
+                           for p_ in parts])
+    out = out.assign(_o=rank).sort_values(
         ["USUBJID", "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
     out.insert(0, "STUDYID", studyid)
     out.insert(out.columns.get_loc("ANL01FL"), "PARCAT1", "Tumor Response")

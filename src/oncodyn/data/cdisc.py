@@ -159,6 +159,18 @@ def _method(v: Any) -> str | None:
     return _EXTRA_METHODS.get(s, _METHOD_ALIASES.get(s))
 
 
+def _subject_and_link(rec: dict[str, Any], sub_col: str, link_col: str,
+                      file: str) -> tuple[str, str]:
+    """A TU/TR record's USUBJID and lesion link id; DataError naming file, row and column when
+    either is empty."""
+    sid, link = _text(rec[sub_col]), _text(rec[link_col])
+    if sid is None:
+        raise DataError("empty USUBJID", file=file, row=rec["_ROW"], column=sub_col)
+    if link is None:
+        raise DataError("empty lesion link id", file=file, row=rec["_ROW"], column=link_col)
+    return sid, link
+
+
 def _tu_registry(tu: pd.DataFrame, ftu: str, evaluator: str | None, evaluator_id: str | None,
                  notes: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
     """Lesion registry from TU: (USUBJID, link id) -> role, organ, nodal, method, visit."""
@@ -175,11 +187,7 @@ def _tu_registry(tu: pd.DataFrame, ftu: str, evaluator: str | None, evaluator_id
     registry: dict[tuple[str, str], dict[str, Any]] = {}
     for rec in tu.to_dict("records"):
         r = rec["_ROW"]
-        sid, lid = _text(rec[sub_tu]), _text(rec[link_tu])
-        if sid is None:
-            raise DataError("empty USUBJID", file=ftu, row=r, column=sub_tu)
-        if lid is None:
-            raise DataError("empty lesion link id", file=ftu, row=r, column=link_tu)
+        sid, lid = _subject_and_link(rec, sub_tu, link_tu, ftu)
         role = (_text(rec[role_col]) or "").upper().replace("NONTARGET", "NON-TARGET")
         if role not in ("TARGET", "NON-TARGET", "NEW"):
             raise DataError(f"unknown lesion role {rec[role_col]!r}; expected TARGET, "
@@ -439,11 +447,7 @@ def from_sdtm(tu: pd.DataFrame, tr: pd.DataFrame, *, dm: pd.DataFrame | None = N
     recs = tr.to_dict("records")
     for rec in recs:  # parse keys, dates and study days once
         r = rec["_ROW"]
-        sid, link = _text(rec[sub_tr]), _text(rec[link_tr])
-        if sid is None:
-            raise DataError("empty USUBJID", file=ftr, row=r, column=sub_tr)
-        if link is None:
-            raise DataError("empty lesion link id", file=ftr, row=r, column=link_tr)
+        sid, link = _subject_and_link(rec, sub_tr, link_tr, ftr)
         try:
             vnum = float(rec[vis_col])
         except (TypeError, ValueError):

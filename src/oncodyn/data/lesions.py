@@ -459,7 +459,7 @@ def _csv_ready(df: pd.DataFrame) -> pd.DataFrame:
     """Dates as ISO text (date only when there is no time of day)."""
     import pandas as pd
 
-    out = df.copy()
+    out = df.copy(deep=False)  # columns are replaced, never changed in place (copy on write)
     for c in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[c]):
             s = out[c]
@@ -512,7 +512,7 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike) -> Path:
         if suffix == ".csv":
             _write_csv(df, tmp)
         else:
-            frame = df.copy()
+            frame = df.copy(deep=False)  # columns replaced, not changed in place
             for c in frame.columns:  # pyarrow needs homogeneous object columns
                 if frame[c].dtype == object:
                     frame[c] = frame[c].astype("string")

@@ -6,7 +6,9 @@
 not a clinical decision tool.
 """
 
+from ._error import TOO_SMALL_MM as TOO_SMALL_MM
 from ._error import ErrorModel as ErrorModel
+from ._error import size_lloq as size_lloq
 from .covariates import Covariates as Covariates
 from .posterior import PopulationPosterior as PopulationPosterior
 from .results import PopulationFit as PopulationFit

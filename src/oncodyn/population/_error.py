@@ -158,3 +158,26 @@ def mstep_error(kind: str, y: np.ndarray, f: np.ndarray, w: np.ndarray,
                 break
     a, b = np.exp(x)
     return float(a), float(b)
+
+
+TOO_SMALL_MM = 5.0
+"""Censoring limit of tumour diameters (and sums of diameters) in population fits, mm.
+
+Readings below it (0 mm when a lesion vanished) are left-censored (M3 rule, Beal SL 2001, J
+Pharmacokinet Pharmacodyn 28:481): 5 mm is the size RECIST 1.1 records for a lesion too small
+to measure (Eisenhauer EA et al. 2009, Eur J Cancer 45:228, appendix I) and the default of
+:class:`oncodyn.data.CleaningPolicy`. Without censoring, exact zeros under a proportional error
+make the likelihood degenerate (typical growth rates collapse towards 0).
+"""
+
+
+def size_lloq(observable: str = "diameter") -> float:
+    """:data:`TOO_SMALL_MM` on the scale of ``observable``: mm, or the volume (mm^3) of a sphere
+    of that diameter."""
+    if observable == "diameter":
+        return TOO_SMALL_MM
+    if observable == "volume":
+        from ..models.geometry import sphere_volume
+
+        return float(sphere_volume(TOO_SMALL_MM))
+    raise ValueError(f"observable must be 'diameter' or 'volume', got {observable!r}")

@@ -191,7 +191,9 @@ def sweep(prob: Problem, phi: np.ndarray, ll: np.ndarray, mean: np.ndarray, omeg
         lp_new = prior(prop)
         log_q = _t_logq(prop[..., dims] - centre[..., dims], lchol)
         log_q_cur = _t_logq(phi[..., dims] - centre[..., dims], lchol)
-        ok = accept(prop, ll_new + lp_new - ll - lp + log_q_cur - log_q, ll_new)
+        with np.errstate(invalid="ignore", over="ignore"):  # -inf - -inf: rejected below
+            log_ratio = ll_new + lp_new - ll - lp + log_q_cur - log_q
+        ok = accept(prop, log_ratio, ll_new)
         kernel.accept["k4"] = float(ok.mean())
     return phi, ll
 
@@ -236,8 +238,9 @@ def _grad_hess(prob: Problem, phi: np.ndarray, mean: np.ndarray, omega: np.ndarr
         e[dims[a]] = h
         fp[:, a] = log_posterior(prob, phi + e, mean, omega, dims, err)
         fm[:, a] = log_posterior(prob, phi - e, mean, omega, dims, err)
-        g[:, a] = (fp[:, a] - fm[:, a]) / (2 * h)
-        hess[:, a, a] = (fp[:, a] - 2 * f0 + fm[:, a]) / h**2
+        with np.errstate(invalid="ignore", over="ignore"):  # non-finite rows: unused
+            g[:, a] = (fp[:, a] - fm[:, a]) / (2 * h)
+            hess[:, a, a] = (fp[:, a] - 2 * f0 + fm[:, a]) / h**2
     for a in range(k):
         for b in range(a + 1, k):
             e = np.zeros(phi.shape[-1])
@@ -245,7 +248,8 @@ def _grad_hess(prob: Problem, phi: np.ndarray, mean: np.ndarray, omega: np.ndarr
             e[dims[b]] = h
             fpp = log_posterior(prob, phi + e, mean, omega, dims, err)
             fmm = log_posterior(prob, phi - e, mean, omega, dims, err)
-            v = (fpp - fp[:, a] - fp[:, b] + 2 * f0 - fm[:, a] - fm[:, b] + fmm) / (2 * h**2)
+            with np.errstate(invalid="ignore", over="ignore"):  # non-finite rows: unused
+                v = (fpp - fp[:, a] - fp[:, b] + 2 * f0 - fm[:, a] - fm[:, b] + fmm) / (2 * h**2)
             hess[:, a, b] = hess[:, b, a] = v
     return f0, g, hess
 
@@ -278,7 +282,8 @@ def conditional_mode(prob: Problem, start: np.ndarray, mean: np.ndarray, omega: 
         f1 = log_posterior(prob, cand, mean, omega, dims, err)
         better = ok_rows & np.isfinite(f1) & (f1 > f0)
         phi[better] = cand[better]
-        improved = np.where(better, f1 - f0, 0.0)
+        with np.errstate(invalid="ignore"):
+            improved = np.where(better, f1 - f0, 0.0)
         lam = np.where(better, lam * 0.3, lam * 10.0)
         if not np.any(improved > 1e-9):
             break

@@ -3,7 +3,8 @@
 Used by ``oncodyn report`` and the web app's *Patient* page. The cohort's per-patient sums of
 target diameters (RECIST time points, baseline at day 0) are fitted with a population model
 (:func:`oncodyn.population.fit_population`, Stein–Fojo by default: Stein WD et al. (2011) Clin
-Cancer Res 17:907, with log-normal random effects and a proportional residual error); the
+Cancer Res 17:907, with log-normal random effects and a proportional residual error; sums below
+5 mm left-censored, :data:`oncodyn.population.TOO_SMALL_MM`); the
 patient's own scans then condition the population (posterior draws of the patient's parameters,
 :meth:`PopulationFit.posterior`), and the posterior predictive distribution of the next reading
 (model curve plus residual error) gives the point forecast (median), the 80 % and 95 % intervals
@@ -24,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError
+from ._error import TOO_SMALL_MM
 
 MIN_SERIES = 10
 """Fewest patients with two or more sums needed to fit the population model."""
@@ -65,7 +67,7 @@ def sums_batch(ids: Sequence[Any], days: Sequence[Any], sums: Sequence[Any]) -> 
     keep_ids, keep_t, keep_y = [], [], []
     for i, t, y in zip(ids, days, sums, strict=True):
         t, y = np.asarray(t, float), np.asarray(y, float)
-        ok = np.isfinite(t) & np.isfinite(y) & (y > 0)
+        ok = np.isfinite(t) & np.isfinite(y) & (y >= 0)
         if ok.sum() >= 2:
             keep_ids.append(i)
             keep_t.append(t[ok])
@@ -86,7 +88,8 @@ def cohort_population(ids: Sequence[Any], days: Sequence[Any], sums: Sequence[An
     if len(batch) < MIN_SERIES:
         raise DataError(f"the population model needs at least {MIN_SERIES} patients with two or "
                         f"more sums of target diameters; these data have {len(batch)}")
-    return fit_population(model, batch, error="proportional", seed=seed, progress=progress)
+    return fit_population(model, batch, error="proportional", lloq=TOO_SMALL_MM, seed=seed,
+                          progress=progress)
 
 
 def next_scan(population: Any, days: Any, sums: Any, *, gap_days: float | None = None,
