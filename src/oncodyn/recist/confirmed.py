@@ -66,12 +66,10 @@ def confirmed_best_response(result: Any) -> pd.DataFrame | None:
     codes, uniq = pd.factorize(tp["subject_id"], sort=False)
     spos = pd.Index(br["subject_id"]).get_indexer(uniq)[codes] if len(tp) else \
         np.zeros(0, np.int64)
-    target = tp["target"].to_numpy(dtype=object)
-    non_target = tp["non_target"].to_numpy(dtype=object)
     has_t = np.zeros(P, bool)
     has_nt = np.zeros(P, bool)
-    has_t[spos[target != "NA"]] = True
-    has_nt[spos[non_target != "NA"]] = True
+    has_t[spos[(tp["target"] != "NA").to_numpy(dtype=bool)]] = True
+    has_nt[spos[(tp["non_target"] != "NA").to_numpy(dtype=bool)]] = True
     nt_only = ~has_t & has_nt
     # evaluation window (R8.1) as (subject, visit slot) arrays
     w = np.flatnonzero(tp["in_bor_window"].to_numpy(dtype=bool))
@@ -83,13 +81,13 @@ def confirmed_best_response(result: Any) -> pd.DataFrame | None:
     first[start] = start
     slot = np.arange(len(ws)) - np.maximum.accumulate(first) if len(ws) else first
     V = int(slot.max()) + 1 if len(slot) else 1
-    overall = tp["overall"].to_numpy(dtype=object)
-    ovw = pd.Series(overall[w]).map(_CODE).to_numpy(dtype=float)
-    if np.isnan(ovw).any():
-        bad = sorted(set(overall[w][np.isnan(ovw)]))
+    oc, ou = pd.factorize(tp["overall"])  # codes looked up once per distinct response
+    ou = np.asarray(ou, dtype=object)
+    bad = [x for x in ou if x not in _CODE] + (["<missing>"] if (oc[w] < 0).any() else [])
+    if bad:
         raise ValueError(f"unknown overall response code(s) in the time points: {bad}")
     ov = np.zeros((P, V), np.int8)
-    ov[ws, slot] = ovw.astype(np.int8)
+    ov[ws, slot] = np.array([_CODE[x] for x in ou] + [NE], np.int8)[oc[w]]
     day = np.full((P, V), np.nan)
     day[ws, slot] = tp["day"].to_numpy(dtype=float, na_value=np.nan)[w]
     win = np.zeros((P, V), bool)
@@ -97,7 +95,7 @@ def confirmed_best_response(result: Any) -> pd.DataFrame | None:
     row = np.full((P, V), -1, np.int64)
     row[ws, slot] = w
     if not opts.irecist and len(w):
-        _r85(ov, win, row, ws, slot, tp, target, non_target, opts)
+        _r85(ov, win, row, tp, opts)
     bor_code, bidx, cr_c, pr_c = best_overall(ov, day, win, nt_only, copts)
     bor = _LABEL[bor_code]
     if opts.irecist:  # R11.7: iUPD when nothing else qualifies (as irecist.py)
@@ -130,15 +128,19 @@ def confirmed_best_response(result: Any) -> pd.DataFrame | None:
     return out
 
 
-def _r85(ov, win, row, ws, slot, tp, target, non_target, opts) -> None:
+def _r85(ov, win, row, tp, opts) -> None:
     """R8.5 (a fully evaluated PR/SD after a CR): adjust ``ov`` in place for the few subjects
     concerned, through :func:`oncodyn.recist.best.cr_followed_by_non_cr`."""
     is_cr = win & (ov == CR)
     cr_before = (np.cumsum(is_cr, 1) - is_cr) > 0
-    r = np.maximum(row, 0)
-    full = (target[r] != "NE") & (non_target[r] != "NE")
+    full_row = ((tp["target"] != "NE") & (tp["non_target"] != "NE")).to_numpy(dtype=bool)
+    full = full_row[np.maximum(row, 0)]
     hit = (win & cr_before & ((ov == PR) | (ov == SD)) & full).any(1)
+    if not hit.any():
+        return
     tps = tp["tp"].to_numpy()
+    target = tp["target"].to_numpy(dtype=object)
+    non_target = tp["non_target"].to_numpy(dtype=object)
     for p in np.flatnonzero(hit):
         k = int(win[p].sum())
         recs = [{"bor_overall": _LABEL[ov[p, j]], "target": target[row[p, j]],
