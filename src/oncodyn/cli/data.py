@@ -28,6 +28,7 @@ class Format(StrEnum):
 
 class Dataset(StrEnum):
     laleh2022 = "laleh2022"
+    poplar = "poplar"
 
 
 # ---- input options shared by `data inspect`, `fit` and `forecast` (one set of flags) ----------
@@ -182,11 +183,25 @@ def fetch(
     verify: bool = typer.Option(True, "--verify/--no-verify",
                                 help="Refuse a file whose checksum does not match (default)."),
 ) -> None:
-    """Download the Laleh et al. 2022 S1 Data (PLOS Comput Biol 18(2):e1009822) and verify it."""
+    """Fetch a public data set and verify it: laleh2022 (PLOS S1 Data, downloaded) or poplar
+    (the POPLAR patient file for the simulator's baselines, from a local copy: --from)."""
     import warnings
 
-    from ..data.fetch import PLOS_S1_URL, UnverifiedDataWarning, fetch_laleh2022
+    from ..data.fetch import PLOS_S1_URL, UnverifiedDataWarning, fetch_laleh2022, fetch_poplar
 
+    if dataset is Dataset.poplar:
+        if source is None:
+            raise ConfigError("poplar: give the CSV export of the POPLAR sheet with --from PATH "
+                              "(its licence is not stated, so oncodyn does not download it)")
+        if url is not None:
+            raise ConfigError("poplar: --url is not used (give a local copy with --from)")
+        result = fetch_poplar(source, dest, sha256=sha256, verify=verify)
+        for message in result.warnings:
+            typer.secho(f"warning: {message}", err=True, fg="yellow")
+        typer.echo(f"poplar: sha256 {result.sha256} "
+                   f"({'verified' if result.verified else 'NOT verified'})")
+        typer.echo(f"written: {result.path}")
+        return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnverifiedDataWarning)  # printed below from the result
         result = fetch_laleh2022(dest, source=source, url=url or PLOS_S1_URL, sha256=sha256,

@@ -66,8 +66,14 @@ def simulate(
     if scheduler:
         _check_scheduler(scheduler)  # unreachable cluster: one line now, not after a timeout
     ex = make_executor("dask" if scheduler else executor, workers=workers, address=scheduler)
+    import warnings
+
+    from ..patients.baseline import BaselineFallbackWarning
+
     try:
-        res = run_sim(sc, n_patients=patients, seed=seed, keep="all", executor=ex)
+        with warnings.catch_warnings():  # said once below, from the summary
+            warnings.simplefilter("ignore", BaselineFallbackWarning)
+            res = run_sim(sc, n_patients=patients, seed=seed, keep="all", executor=ex)
     finally:
         ex.close()
     inputs = symptom_inputs(res)
@@ -118,6 +124,8 @@ def simulate(
                    f"({summary['baseline_rows']} rows of {', '.join(summary['baseline_arms'])}; "
                    f"{len(drops)} dropped" + "".join(f"; line {d['line']} {d['column']}: {d['reason']}"
                                                      for d in drops[:5]) + ")")
+    if summary.get("baseline_note"):
+        typer.secho(f"warning: {summary['baseline_note']}", err=True, fg="yellow")
     if n_off_study:
         typer.echo(f"symptoms.parquet: {n_off_study} patient-weeks after death or withdrawal have no score "
                    "(no burden off study)")

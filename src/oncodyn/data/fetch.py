@@ -243,3 +243,57 @@ def fetch_laleh2022(dest: str | Path | None = None, *, source: str | Path | None
         _put_csv(out, blob)
     return FetchResult(path=out, source=where, source_format=form, sha256=digest,
                        verified=verified, warnings=tuple(messages), xlsx_path=xlsx_path)
+
+
+POPLAR_CSV_NAME = "POPLAR_Clinical_Data.csv"
+POPLAR_SHA256 = "243d22636dc1b37c473fe7ce4255aa9944249f3c5be0399bdd7d6aa09c3c7587"
+"""SHA-256 of the CSV export of sheet ``POPLAR_Clinical_Data`` (287 rows, values verbatim as
+text, ``.`` = missing) of the supplement of Gandara DR et al. (2018) Nat Med 24:1441
+(``41591_2018_134_MOESM3_ESM.xlsx``, as redistributed in Genentech's jmpost ``data-raw/``)."""
+
+
+def fetch_poplar(source: str | Path, dest: str | Path | None = None, *,
+                 sha256: str | None = None, verify: bool = True) -> FetchResult:
+    """Install a local copy of the POPLAR patient file where the simulator looks for it.
+
+    The file is journal supplementary material whose licence is not stated, so oncodyn neither
+    ships nor downloads it: give the CSV export (``source``). It is checked against
+    :data:`POPLAR_SHA256` (or ``sha256``) and by reading it as a baseline pool, then written to
+    ``dest`` (default :func:`default_data_dir` ``/poplar``), the folder
+    :func:`oncodyn.patients.baseline.find_baseline_file` searches.
+
+    Raises
+    ------
+    DataError
+        Unreadable file, checksum mismatch (with ``verify``), or a file that is not the POPLAR
+        table (missing columns). Nothing is written then.
+    """
+    from ..patients.baseline import load_baseline_pool
+
+    where = str(source)
+    try:
+        blob = Path(source).read_bytes()
+    except FileNotFoundError:
+        raise DataError("file not found", file=where) from None
+    except OSError as exc:
+        raise DataError(f"cannot read: {exc.strerror or exc}", file=where) from None
+    digest = hashlib.sha256(blob).hexdigest()
+    expected = (sha256 or POPLAR_SHA256).lower().strip()
+    messages: list[str] = []
+    if digest != expected:
+        msg = f"SHA-256 mismatch: got {digest}, expected {expected}"
+        if verify:
+            raise DataError(msg + " (nothing written; --no-verify keeps another export)",
+                            file=where)
+        messages.append(msg + " (verification disabled, file kept)")
+    load_baseline_pool.cache_clear()
+    load_baseline_pool(where, ("Docetaxel", "MPDL3280A"))  # columns and values check
+    dest = default_data_dir() / "poplar" if dest is None else Path(dest)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"cannot create folder: {exc.strerror or exc}", file=str(dest)) from None
+    out = dest / POPLAR_CSV_NAME
+    write_atomic(out, lambda fh: fh.write(blob))
+    return FetchResult(path=out, source=where, source_format="csv", sha256=digest,
+                       verified=digest == expected, warnings=tuple(messages))

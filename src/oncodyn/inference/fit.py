@@ -88,6 +88,7 @@ def fit(
     prior: GaussianPrior | None = None,
     polish_iter: int = 200,
     refine_iter: int = 10,
+    optimiser: str = "lm",
 ) -> FitResult:
     """Fit ``model`` to every series of ``data`` (a :class:`SeriesBatch`).
 
@@ -117,6 +118,11 @@ def fit(
         or stopped on a bound (continued from where it stopped with fresh damping; 0 disables
         polishing and the refinement).
     refine_iter : iterations of a final refinement of every series at tolerance 1e-15.
+    optimiser : "lm" (default: batched Levenberg-Marquardt to the least-squares optimum) or
+        "tumorgrowth": TumorGrowth.jl's own calibration (penalty 0.8, scaled Adam, a fixed
+        number of steps; :mod:`oncodyn.inference.tumorgrowth_recipe`) for gompertz, logistic,
+        classical_bertalanffy and bertalanffy; then only ``penalty`` may be set (default 0.8)
+        and the other options must keep their defaults.
 
     Returns
     -------
@@ -129,6 +135,18 @@ def fit(
     if not isinstance(data, SeriesBatch):
         raise ConfigError(f"data must be a SeriesBatch (SeriesBatch.from_frame(table), or "
                           f"fit_frame(model, table) for a table), got {type(data).__name__}")
+    if optimiser == "tumorgrowth":
+        if (scale, error, starts, fixed, exposure, prior) != ("linear", "additive", None, None,
+                                                             None, None):
+            raise ConfigError("optimiser='tumorgrowth' is TumorGrowth.jl's recipe: linear "
+                              "additive least squares without starts, fixed, exposure or prior")
+        if len(data) == 0:
+            raise ConfigError("no series to fit (the batch is empty)")
+        from .tumorgrowth_recipe import recipe_fit_result
+
+        return recipe_fit_result(model, data, penalty=penalty)
+    if optimiser != "lm":
+        raise ConfigError(f"optimiser must be 'lm' or 'tumorgrowth', got {optimiser!r}")
     for name, value in (("max_iter", max_iter), ("screen_iter", screen_iter),
                         ("polish_iter", polish_iter), ("refine_iter", refine_iter),
                         ("reweight_passes", reweight_passes)):

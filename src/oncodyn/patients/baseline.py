@@ -61,24 +61,52 @@ class BaselinePool:
         return getattr(self, name)
 
 
-def resolve_baseline_file(name: str) -> Path:
-    """A path, or a file name searched in ``$ONCODYN_DATA_DIR``, ``$ONCODYN_SHARED/data/trials``
-    and the development layout ``<repo>/../shared/data/trials`` (ConfigError if absent)."""
+def baseline_search_dirs() -> list[Path]:
+    """Folders searched for a baseline file given by name, in order: ``$ONCODYN_DATA_DIR`` (and
+    its ``poplar/`` and ``trials/``), the user data folder where ``oncodyn data fetch poplar``
+    puts it (:func:`oncodyn.data.fetch.default_data_dir` ``/poplar``), ``$ONCODYN_SHARED/data/trials``,
+    ``shared/data/trials`` and ``../shared/data/trials`` from the working folder, and the
+    development layout beside the source tree."""
+    from ..data.fetch import default_data_dir
+
+    dirs: list[Path] = []
+    if os.environ.get("ONCODYN_DATA_DIR"):
+        env = Path(os.environ["ONCODYN_DATA_DIR"])
+        dirs += [env, env / "poplar", env / "trials"]
+    dirs.append(default_data_dir() / "poplar")
+    if os.environ.get("ONCODYN_SHARED"):
+        dirs.append(Path(os.environ["ONCODYN_SHARED"]) / "data" / "trials")
+    cwd = Path.cwd()
+    dirs += [cwd / "shared" / "data" / "trials", cwd.parent / "shared" / "data" / "trials"]
+    dirs.append(Path(__file__).resolve().parents[3].parent / "shared" / "data" / "trials")
+    return list(dict.fromkeys(dirs))
+
+
+def find_baseline_file(name: str) -> Path | None:
+    """A path, or a file name found in :func:`baseline_search_dirs`; None when absent."""
     p = Path(name)
     if p.is_file():
         return p
-    dirs = []
-    if os.environ.get("ONCODYN_DATA_DIR"):
-        dirs.append(Path(os.environ["ONCODYN_DATA_DIR"]))
-    if os.environ.get("ONCODYN_SHARED"):
-        dirs.append(Path(os.environ["ONCODYN_SHARED"]) / "data" / "trials")
-    dirs.append(Path(__file__).resolve().parents[3].parent / "shared" / "data" / "trials")
-    for d in dirs:
+    for d in baseline_search_dirs():
         if (d / p.name).is_file():
             return d / p.name
-    raise ConfigError(f"baseline.file {name!r} not found (looked in: {', '.join(str(d) for d in dirs)}); "
-                      "the POPLAR patient file (Gandara 2018 Nat Med supplement) is needed for "
-                      "baseline.source = 'poplar': set ONCODYN_DATA_DIR or give its path")
+    return None
+
+
+def resolve_baseline_file(name: str) -> Path:
+    """:func:`find_baseline_file`, or a ConfigError naming the folders searched."""
+    found = find_baseline_file(name)
+    if found is None:
+        dirs = ", ".join(str(d) for d in baseline_search_dirs())
+        raise ConfigError(f"baseline.file {name!r} not found (looked in: {dirs}); the POPLAR "
+                          "patient file (Gandara 2018 Nat Med supplement) is needed for "
+                          "baseline.source = 'poplar': 'oncodyn data fetch poplar --from PATH', "
+                          "set ONCODYN_DATA_DIR, or give its path")
+    return found
+
+
+class BaselineFallbackWarning(UserWarning):
+    """A scenario asked for POPLAR baselines but the file is not on this computer."""
 
 
 @lru_cache(maxsize=8)
@@ -123,10 +151,41 @@ def load_baseline_pool(path: str, arms: tuple[str, ...]) -> BaselinePool:
         dropped=tuple(dropped))
 
 
-def pool_for(scenario) -> BaselinePool:
-    """The baseline pool of a scenario with ``baseline.source = "poplar"``."""
+def pool_for(scenario) -> BaselinePool | None:
+    """The baseline pool of a scenario with ``baseline.source = "poplar"``.
+
+    The POPLAR file is public journal supplementary material whose licence is unclear, so it does
+    not ship with oncodyn. When it cannot be found, and the scenario does not insist
+    (``baseline.required = false``, the default), the parametric baseline of the scenario is used
+    instead and a :class:`BaselineFallbackWarning` says so (the preset was calibrated with the
+    POPLAR rows: results then differ somewhat); ``baseline.required = true`` makes it an error.
+    """
     b = scenario.baseline
-    return load_baseline_pool(str(resolve_baseline_file(b.file)), tuple(b.arms))
+    found = find_baseline_file(b.file)
+    if found is None:
+        if getattr(b, "required", False):
+            resolve_baseline_file(b.file)  # raises with the folders searched
+        import warnings
+
+        warnings.warn(f"{FALLBACK_NOTE} (scenario {scenario.name!r}, file {b.file!r})",
+                      BaselineFallbackWarning, stacklevel=3)
+        return None
+    return load_baseline_pool(str(found), tuple(b.arms))
+
+
+FALLBACK_NOTE = ("POPLAR baseline file not found on this computer: baselines drawn from the "
+                 "scenario's parametric model instead (results differ from the POPLAR-calibrated "
+                 "preset; 'oncodyn data fetch poplar --from PATH' installs the file)")
+
+
+def baseline_source(scenario) -> str:
+    """What a scenario's baselines will be drawn from here: 'parametric', or 'poplar: PATH', or
+    'parametric (fallback: POPLAR file not found)'."""
+    b = scenario.baseline
+    if b.source != "poplar":
+        return "parametric"
+    found = find_baseline_file(b.file)
+    return f"poplar: {found}" if found is not None else "parametric (fallback: POPLAR file not found)"
 
 
 def lesions_from_baseline(sld: np.ndarray, n_vis: np.ndarray, organ: np.ndarray, organ_idx: np.ndarray,

@@ -105,8 +105,9 @@ def sample_cohort(scenario: Scenario, n: int, rng: np.random.Generator) -> Cohor
     # baseline rows resampled jointly from the POPLAR file (baseline.source = "poplar")
     pool = rows = None
     if scenario.baseline.source == "poplar":
-        pool = pool_for(scenario)
-        rows = rng.integers(0, pool.n, size=n).astype(np.int32)
+        pool = pool_for(scenario)  # None: file absent, parametric fallback (warned)
+        if pool is not None:
+            rows = rng.integers(0, pool.n, size=n).astype(np.int32)
 
     # covariates -> multiplicative factors
     fac = {k: np.ones(n) for k in ("growth", "kill", "resistant", "emission", "hazard")}

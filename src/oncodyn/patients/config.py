@@ -392,12 +392,16 @@ class BaselineCfg(_Strict):
     jointly, with replacement, from the POPLAR patient file (Gandara DR et al. (2018) Nat Med
     24:1441 supplement; rows of ``arms``), and lesion count and sizes built to match the sampled
     SLD (:mod:`oncodyn.patients.baseline`). ``file``: a path, or a file name looked up in
-    ``$ONCODYN_DATA_DIR``, ``$ONCODYN_SHARED/data/trials`` and ``../shared/data/trials``.
+    ``$ONCODYN_DATA_DIR``, the folder of ``oncodyn data fetch poplar``,
+    ``$ONCODYN_SHARED/data/trials`` and ``(../)shared/data/trials``. The file does not ship with
+    oncodyn (licence unclear): when it is absent the parametric baseline is used with a warning,
+    unless ``required = true``.
     """
 
     source: Literal["parametric", "poplar"] = "parametric"
     file: str = "POPLAR_Clinical_Data.csv"
     arms: list[str] = ["Docetaxel", "MPDL3280A"]
+    required: bool = False
 
 
 class PolicyCfg(_Strict):

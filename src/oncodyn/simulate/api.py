@@ -67,5 +67,9 @@ def assemble(sc: Scenario, seed: int, chunk_size: int, outs: list[ChunkOutput]) 
         os_days=cat("os_days"), os_event=cat("os_event"), exit_reason=cat("exit_reason"),
         on_tx_days=cat("on_tx_days"), tot_days=cat("tot_days"), tf_days=cat("tf_days"), n_doses=cat("n_doses"),
         sites=cat("sites"), sld0=cat("sld0"), baseline_row=cat("baseline_row"),
+        baseline_source=("poplar" if any(o.baseline_row is not None and np.any(o.baseline_row >= 0)
+                                         for o in outs)
+                         else ("parametric (fallback: POPLAR file not found)"
+                               if sc.baseline.source == "poplar" else "parametric")),
         chunks=tuple(outs) if outs and outs[0].scan_meas is not None else (),
     )

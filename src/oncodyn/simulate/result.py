@@ -79,6 +79,7 @@ class SimulationResult:
     sites: np.ndarray | None = None
     sld0: np.ndarray | None = None
     baseline_row: np.ndarray | None = None
+    baseline_source: str = ""
     chunks: tuple[ChunkOutput, ...] = field(default=(), repr=False)
 
     @property
@@ -131,9 +132,13 @@ class SimulationResult:
             return {"baseline_source": "parametric"}
         from pathlib import Path
 
-        from ..patients.baseline import pool_for
+        from ..patients.baseline import FALLBACK_NOTE, find_baseline_file, load_baseline_pool
 
-        pool = pool_for(self.scenario)
+        b = self.scenario.baseline
+        found = find_baseline_file(b.file)
+        if self.baseline_source.startswith("parametric") or found is None:
+            return {"baseline_source": "parametric (fallback)", "baseline_note": FALLBACK_NOTE}
+        pool = load_baseline_pool(str(found), tuple(b.arms))
         return {"baseline_source": "poplar", "baseline_file": Path(pool.file).name,
                 "baseline_arms": list(pool.arms), "baseline_rows": pool.n,
                 "baseline_rows_dropped": [{"line": ln, "column": c, "reason": r} for ln, c, r in pool.dropped]}
@@ -198,10 +203,13 @@ class SimulationResult:
             df["baseline_sld_mm"] = self.sld0
         for j, c in enumerate(self.scenario.covariates):
             df[c.name] = np.asarray(c.levels)[self.covariates[:, j]]
-        if self.scenario.baseline.source == "poplar" and self.baseline_row is not None:
-            from ..patients.baseline import pool_for
+        if (self.scenario.baseline.source == "poplar" and self.baseline_row is not None
+                and self.baseline_source == "poplar"):
+            from ..patients.baseline import find_baseline_file, load_baseline_pool
 
-            pool, rows = pool_for(self.scenario), self.baseline_row
+            b = self.scenario.baseline
+            pool = load_baseline_pool(str(find_baseline_file(b.file)), tuple(b.arms))
+            rows = self.baseline_row
             df["baseline_source_line"] = pool.source_row[rows]  # line of the POPLAR file
             for name in ("age", "sex", "histology", "prior_therapies", "tobacco", "ecog"):
                 if name not in df.columns:
