@@ -112,3 +112,25 @@ def test_reproduces_published_tumorgrowth_errors_per_record(shared_file):
     assert np.median(diff) < 1e-12
     assert np.mean(rel < 1e-9) >= 0.9
     assert np.max(rel) < 1e-3
+
+
+def test_fit_option_gives_the_recipe_curve_in_oncodyn_time_origin():
+    """``fit(..., optimiser="tumorgrowth")`` re-expresses the recipe's curve with v0 at t = 0;
+    the GB ODE is autonomous, so its predictions are the recipe's own (float rounding only),
+    including a flat series (omega guess 0 -> oncodyn's lower bound 1e-9)."""
+    from oncodyn.inference import fit
+
+    t = [[0.1, 6.0, 12.0, 18.0, 24.0], [0.1, 6.0, 12.0, 18.0], [0.1, 7.0, 14.0, 21.0]]
+    y = [[0.004, 0.0034, 0.003, 0.0029, 0.0028], [0.002, 0.0025, 0.0031, 0.0036],
+         [0.003, 0.003, 0.003, 0.003]]
+    b = _batch(t, y)
+    res = fit("gompertz", b, optimiser="tumorgrowth")
+    rec = tg.fit_tumorgrowth("gompertz", b)
+    later = np.array([[30.0, 36.0]] * 3)
+    np.testing.assert_allclose(res.predict(later), rec.predict(later), rtol=1e-12)
+    assert np.all(np.isfinite(res.params))
+    assert all("TumorGrowth.jl recipe" in m for m in res.message)
+    with pytest.raises(ConfigError):
+        fit("gompertz", b, optimiser="tumorgrowth", scale="log")
+    with pytest.raises(ConfigError):
+        fit("gompertz", b, optimiser="adam")

@@ -18,15 +18,24 @@ def demo(
     """Tell the treatment story in figures, in English and French (chemotherapy, resistance,
     radiotherapy, symptoms, survival) and compare growth-law forecasts with LOCF on a synthetic
     cohort."""
+    import warnings
+
     from rich.console import Console
     from rich.table import Table
 
+    from ..patients.baseline import FALLBACK_NOTE, BaselineFallbackWarning
     from ..report.forecast_demo import REAL_DATA_NOTE, run_forecast_demo
     from ..report.story_demo import FIGURES, run_story_demo
 
     console = Console()
-    with console.status("simulating the story cohorts"):
+    with console.status("simulating the story cohorts"), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", BaselineFallbackWarning)
         story = run_story_demo(out, seed=seed, n_patients=patients)
+    if any(issubclass(w.category, BaselineFallbackWarning) for w in caught):
+        typer.secho(f"note: {FALLBACK_NOTE}", err=True, fg="yellow")
+    for w in caught:  # anything else is shown as usual
+        if not issubclass(w.category, BaselineFallbackWarning):
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     with console.status("fitting and forecasting the synthetic cohort"):
         fc = run_forecast_demo(out / "forecasting", n=max(6, min(patients, 48)), seed=seed)
     f = story.facts

@@ -219,7 +219,7 @@ def recipe_fit_result(model: Model | str, data: SeriesBatch, *, penalty: float |
     autonomous, so the same curve read back to t = 0); standard errors come from the
     Gauss-Newton information at the recipe's point, which is *not* a least-squares optimum
     (early stopping is part of the recipe), so they are only indicative. A series whose curve
-    leaves oncodyn's parameter ranges (e.g. omega <= 0) or cannot be read back to t = 0 gets
+    leaves oncodyn's parameter ranges (e.g. omega < 0) or cannot be read back to t = 0 gets
     status ``FAILED`` with that message. ``loss`` is the residual sum of squares,
     ``objective`` the penalised loss that the recipe descends.
     """
@@ -240,7 +240,10 @@ def recipe_fit_result(model: Model | str, data: SeriesBatch, *, penalty: float |
         back = np.asarray(model.closed_form(-rec.t0[:, None], rec.params, None, np))[:, 0]
         p = rec.params.copy()
         p[:, 0] = back
-        inside = np.all((p > model.lower) & (p < model.upper), axis=1) & np.isfinite(back)
+        # omega = 0 (TumorGrowth.jl's guess for a flat series, kept by its zero scale: a constant
+        # curve) -> oncodyn's lower bound 1e-9: the curve moves < 1e-7 relative over 100 units
+        p[:, 2] = np.where(p[:, 2] == 0.0, model.lower[2], p[:, 2])
+        inside = np.all((p >= model.lower) & (p <= model.upper), axis=1) & np.isfinite(back)
         p = np.where(inside[:, None], p, np.nan)
         theta = np.where(inside[:, None], tr.to_unconstrained(model, np.nan_to_num(p, nan=1.0)),
                          np.nan)
