@@ -114,9 +114,11 @@ def test_penalty_and_prior_options_are_the_api_options(monkeypatch, capsys, shar
     raw = pd.read_csv(shared_file(S1), dtype=str)
     raw[raw["Study_Arm"].str.startswith("Study_2_")].to_csv(src, index=False)
     batch = batch_from_table(read_any(src).table, observable="diameter")
-    for extra, kwargs in ((["--penalty", "0.8"], {"penalty": 0.8}), (["--prior", "empirical-bayes"],
-                                                                      None)):
-        out = tmp_path / f"out{len(extra[0])}"
+    for extra, kwargs in ((["--penalty", "0.8"], {"penalty": 0.8}),
+                          (["--prior", "empirical-bayes"], None),
+                          (["--optimiser", "tumorgrowth"],
+                           {"optimiser": "tumorgrowth", "penalty": 0.8})):
+        out = tmp_path / f"out{extra[0].strip('-')}"
         code, _, err = cli(monkeypatch, capsys, "fit", src, "--model", "logistic", "--out", out,
                            "--no-plots", *extra)
         assert code == 0, err

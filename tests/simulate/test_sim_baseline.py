@@ -43,9 +43,15 @@ def test_incomplete_rows_are_dropped_and_reported(poplar, tmp_path):
         load_baseline_pool(str(bad), ("Docetaxel",))
 
 
-def test_missing_baseline_file_is_a_config_error():
+def test_missing_required_baseline_file_is_a_config_error_else_a_warned_fallback():
+    from oncodyn.patients.baseline import BaselineFallbackWarning
+
     d = load_scenario("nsclc_docetaxel").model_dump()
     d["baseline"]["file"] = "no_such_poplar_file.csv"
+    with pytest.warns(BaselineFallbackWarning, match="no_such_poplar_file.csv"):
+        res = simulate(scenario_from_dict(d), n_patients=5, seed=0)
+    assert res.baseline_source.startswith("parametric")
+    d["baseline"]["required"] = True
     with pytest.raises(ConfigError, match="no_such_poplar_file.csv"):
         simulate(scenario_from_dict(d), n_patients=5, seed=0)
 

@@ -148,6 +148,10 @@ def fit_cmd(
     scale: Scale = SCALE_OPT,
     error: ErrorModel | None = ERROR_OPT,
     penalty: float | None = PENALTY_OPT,
+    optimiser: str = typer.Option(
+        "lm", "--optimiser", help="lm: batched Levenberg-Marquardt to the least-squares optimum "
+        "(default); tumorgrowth: TumorGrowth.jl's early-stopped Adam recipe (linear additive "
+        "loss, penalty 0.8 unless --penalty; growth laws only; see docs/models.md#optimisers)."),
     prior: Prior = PRIOR_OPT,
     seed: int = typer.Option(0, "--seed", help="Seed of the population fit's random numbers."),
     max_panels: int = typer.Option(24, "--max-panels", min=1,
@@ -173,6 +177,11 @@ def fit_cmd(
 
     spec = get_model(model)
     check_model_options(spec, penalty)
+    if optimiser not in ("lm", "tumorgrowth"):
+        raise ConfigError(f"--optimiser must be lm or tumorgrowth, got {optimiser!r}")
+    if optimiser == "tumorgrowth" and (population or prior is not Prior.none):
+        raise ConfigError("--optimiser tumorgrowth is an individual least-squares recipe: no "
+                          "--population or --prior with it")
     if covariate and not population:
         raise ConfigError("--covariate applies to the population fit: add --population")
     if prior is Prior.population and population:
@@ -188,7 +197,7 @@ def fit_cmd(
                             time_unit=time_unit, size_unit=size_unit, sep=sep, decimal=decimal)
         bar.update(task, advance=1, description="fitting")
         options = {"model": spec.name, "observable": observable.value, "scale": scale.value,
-                   "error": None if error is None else error.value, "penalty": penalty, "prior": prior.value,
+                   "error": None if error is None else error.value, "penalty": penalty, "optimiser": optimiser, "prior": prior.value,
                    "population": population, "covariates": list(covariate), "seed": seed,
                    "plots": plots, "max_panels": max_panels}
         files, result, batch, pop = run_fit(loaded, spec, options, bar=bar, task=task)
@@ -218,6 +227,9 @@ def run_fit(loaded: Any, spec: Any, options: dict[str, Any], *, bar: Any = None,
     kwargs = {"scale": options["scale"], "error": options["error"] or "additive"}
     if options["penalty"]:
         kwargs["penalty"] = float(options["penalty"])
+    if options.get("optimiser", "lm") == "tumorgrowth":
+        kwargs["optimiser"] = "tumorgrowth"
+        kwargs.setdefault("penalty", 0.8)  # TumorGrowth.jl's default (src/api.jl)
     pop = None
     if options["population"] or options["prior"] == "population":
         pop = fit_population_cli(spec, batch, table, options, bar=bar, task=task)
