@@ -94,7 +94,7 @@ def _timed_child(args: list[str]) -> tuple[float, float, float, int]:
 
 
 def cli_end_to_end(patients: int, *, seed: int = 0) -> dict:
-    """Issue 10 item 2: ``oncodyn recist`` on the lesions of a simulated NSCLC cohort.
+    """Cohort scale: ``oncodyn recist`` on the lesions of a simulated NSCLC cohort, end to end.
 
     The lesions come from :func:`oncodyn.simulate.simulate` (preset ``nsclc_docetaxel``, the
     same as ``oncodyn simulate nsclc_docetaxel --patients N --seed S``). The CLI runs in a child
