@@ -459,7 +459,8 @@ def _print_summary(report: dict[str, Any], out: Path) -> None:
                f"{f['series']} series fitted with {report['model']['name']}: {counts}")
     for name, info in f["non_identifiable"].items():
         typer.secho(f"warning: {name} not identified by the data in {info['count']} series "
-                    "(status not_identifiable; see fit_report.md)", err=True, fg="yellow")
+                    "(status not_identifiable; see fit_report.md in the output folder, "
+                    "explained in docs/fit_report.md#not-identified)", err=True, fg="yellow")
     pop = report.get("population")
     if pop is not None and pop.get("status") != "converged":
         typer.secho(f"warning: population fit status {pop.get('status')}: "
