@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..errors import ConfigError, DataError
 
 #: Largest upload the pages accept, in megabytes (``oncodyn app --max-upload-mb`` changes it).
@@ -164,13 +162,6 @@ def recist_result(data: LesionData, options: Mapping[str, Any] | None = None) ->
                     options=dict(options or {}))
 
 
-def subject_series(result: Any, subject: str) -> tuple[np.ndarray, np.ndarray]:
-    """Days and sum of diameters (mm) of one subject's performed time points."""
-    tp = result.timepoints
-    tp = tp[(tp["subject_id"].astype(str) == str(subject)) & tp["sod_mm"].notna()]
-    return tp["day"].to_numpy(float), tp["sod_mm"].to_numpy(float)
-
-
 # ---------------------------------------------------------------------------- radiation
 def radiation_summary(courses: Sequence[Mapping[str, Any]], alpha_beta: float,
                       lang: str = "en") -> dict[str, Any]:
@@ -184,28 +175,25 @@ def radiation_summary(courses: Sequence[Mapping[str, Any]], alpha_beta: float,
     from ..models import radiation as rt
     from ..report.typography import quantity
 
-    if not (np.isfinite(alpha_beta) and alpha_beta > 0):
-        raise ConfigError(f"alpha/beta must be a number > 0 Gy, got {alpha_beta}")
-    rows = []
+    objs, labels = [], []
     for c in courses:
         if c["kind"] == "fractions":
-            course = rt.Fractionation(int(c["n"]), float(c["d"]))
+            objs.append(rt.Fractionation(int(c["n"]), float(c["d"])))
             label = f"{int(c['n'])} × " + quantity(float(c["d"]), "Gy", lang,
                                                    _digits(float(c["d"])))
         elif c["kind"] == "ldr":
-            course = rt.ContinuousLDR(float(c["rate"]), float(c["hours"]))
+            objs.append(rt.ContinuousLDR(float(c["rate"]), float(c["hours"])))
             label = (quantity(float(c["rate"]), "Gy/h", lang, _digits(float(c["rate"])))
                      + " × " + quantity(float(c["hours"]), "h", lang,
                                         _digits(float(c["hours"]))))
         else:
             raise ConfigError(f"unknown course kind {c['kind']!r}")
-        b = float(course.bed(alpha_beta))
-        rows.append({"course": c.get("name", label), "schedule": label,
-                     "total_dose_gy": float(course.total_dose), "bed_gy": b,
-                     "eqd2_gy": float(rt.eqd2_from_bed(b, alpha_beta))})
-    total = sum(r["bed_gy"] for r in rows)
-    return {"alpha_beta_gy": alpha_beta, "courses": rows, "bed_gy": total,
-            "eqd2_gy": float(rt.eqd2_from_bed(total, alpha_beta))}
+        labels.append((c.get("name", label), label))
+    summed = rt.summed_bed(objs, alpha_beta)
+    rows = [{"course": name, "schedule": label, **r}
+            for (name, label), r in zip(labels, summed["courses"], strict=True)]
+    return {"alpha_beta_gy": alpha_beta, "courses": rows, "bed_gy": summed["bed_gy"],
+            "eqd2_gy": summed["eqd2_gy"]}
 
 
 def _digits(x: float) -> int:

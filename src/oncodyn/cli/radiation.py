@@ -50,13 +50,10 @@ def _compute(dose: float | None, fractions: int | None, alpha_beta: float, cours
     if any(repop) and not all(repop):
         raise ConfigError("repopulation needs --time, --tk, --tpot and --alpha together")
     loss = float(rt.repopulation_bed_loss(time, tk, tpot, alpha)) if all(repop) else 0.0
-    rows = []
-    for p in parts:
-        b = float(p.bed(alpha_beta))
-        rows.append({"fractions": p.n_fractions, "dose_per_fraction_gy": p.dose_per_fraction,
-                     "total_dose_gy": p.total_dose, "bed_gy": b,
-                     "eqd2_gy": float(rt.eqd2_from_bed(b, alpha_beta))})
-    total_bed = float(rt.net_bed(sum(r["bed_gy"] for r in rows), loss))  # >= 0, as the API
+    summed = rt.summed_bed(parts, alpha_beta, loss)  # per-course and summed BED, >= 0
+    rows = [{"fractions": p.n_fractions, "dose_per_fraction_gy": p.dose_per_fraction, **r}
+            for p, r in zip(parts, summed["courses"], strict=True)]
+    total_bed = summed["bed_gy"]
     if not (math.isfinite(total_bed) and all(math.isfinite(r["total_dose_gy"]) for r in rows)):
         raise ConfigError("the dose is too large to compute (overflow); check --course / "
                           "--dose-per-fraction / --fractions")
@@ -66,7 +63,7 @@ def _compute(dose: float | None, fractions: int | None, alpha_beta: float, cours
         "repopulation": ({"time_days": time, "tk_days": tk, "tpot_days": tpot, "alpha_per_gy": alpha,
                           "bed_loss_gy": loss} if all(repop) else None),
         "bed_gy": total_bed,
-        "eqd2_gy": float(rt.eqd2_from_bed(total_bed, alpha_beta)),
+        "eqd2_gy": summed["eqd2_gy"],
         "formula": {"bed": "BED = n d (1 + d/(a/b)) - ln2 max(T - Tk, 0)/(alpha Tpot), floored at 0",
                     "eqd2": "EQD2 = BED / (1 + 2/(a/b))",
                     "source": "Fowler JF, Br J Radiol 1989;62:679 (LQ); EQD2 summed over courses"},

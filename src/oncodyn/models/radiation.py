@@ -120,6 +120,28 @@ def net_bed(dose_bed: Any, loss: Any) -> np.ndarray:
     return np.maximum(np.asarray(dose_bed, dtype=float) - np.asarray(loss, dtype=float), 0.0)
 
 
+def summed_bed(courses: Any, alpha_beta: float, loss: float = 0.0) -> dict[str, Any]:
+    """BED and EQD2 of each course and of their sum (e.g. external beam + brachytherapy).
+
+    ``courses``: :class:`Fractionation` and/or :class:`ContinuousLDR` objects. The total is the sum
+    of the courses' BEDs (complete repair between courses assumed) minus the repopulation
+    ``loss`` (:func:`repopulation_bed_loss`), floored at 0 by :func:`net_bed`; EQD2 = BED /
+    (1 + 2/(alpha/beta)) (Fowler 1989). One implementation for the API, ``oncodyn radiation`` and
+    the web app.
+
+    Returns ``{"courses": [{"total_dose_gy", "bed_gy", "eqd2_gy"}, ...], "bed_gy", "eqd2_gy"}``.
+    """
+    if not (math.isfinite(alpha_beta) and alpha_beta > 0):
+        raise ConfigError(f"alpha/beta must be a number > 0 Gy, got {alpha_beta}")
+    rows = []
+    for c in courses:
+        b = float(c.bed(alpha_beta))
+        rows.append({"total_dose_gy": float(c.total_dose), "bed_gy": b,
+                     "eqd2_gy": float(eqd2_from_bed(b, alpha_beta))})
+    total = float(net_bed(sum(r["bed_gy"] for r in rows), loss))
+    return {"courses": rows, "bed_gy": total, "eqd2_gy": float(eqd2_from_bed(total, alpha_beta))}
+
+
 def _fraction_count(n: Any) -> np.ndarray:
     """Number(s) of fractions: finite whole numbers >= 0 (2.5 fractions do not exist)."""
     a = _arr(n, "number of fractions", nonneg=True)
