@@ -211,7 +211,10 @@ def test_ctrl_c_says_interrupted_exits_130_and_leaves_nothing(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "oncodyn.cli.main", "simulate", "nsclc_docetaxel",
          "--patients", "50000", "--out", "o"],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        # as at a terminal: a test runner started in the background by a shell inherits SIGINT
+        # ignored, and Python then never raises KeyboardInterrupt in the child
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while not (tmp_path / ".o.lock").exists():  # the run has reserved --out: work started
         assert proc.poll() is None, proc.communicate()
